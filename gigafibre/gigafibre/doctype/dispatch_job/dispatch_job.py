@@ -1,0 +1,108 @@
+# Copyright (c) 2026, Gigafibre and contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import add_to_date, get_datetime, now_datetime
+
+from gigafibre.dispatch import status as job_status
+from gigafibre.validation import user_errors
+
+
+class DispatchJob(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from gigafibre.gigafibre.doctype.dispatch_job_equipment.dispatch_job_equipment import (
+			DispatchJobEquipment,
+		)
+		from gigafibre.gigafibre.doctype.skill_tag.skill_tag import SkillTag
+
+		address: DF.Data
+		cancellation_reason: DF.SmallText
+		check_in_at: DF.Datetime
+		check_in_distance: DF.Float
+		check_in_latitude: DF.Float
+		check_in_longitude: DF.Float
+		check_in_reason: DF.SmallText
+		check_out_at: DF.Datetime
+		check_out_latitude: DF.Float
+		check_out_longitude: DF.Float
+		completion_notes: DF.SmallText
+		customer: DF.Link
+		customer_name: DF.Data
+		description: DF.TextEditor
+		equipment: DF.Table[DispatchJobEquipment]
+		expected_duration: DF.Int
+		job_type: DF.Literal["Install", "Repair", "Upgrade", "Removal", "Survey", "Maintenance"]
+		priority: DF.Literal["Low", "Normal", "High", "Urgent"]
+		required_skills: DF.TableMultiSelect[SkillTag]
+		scheduled_end: DF.Datetime
+		scheduled_start: DF.Datetime
+		service_location: DF.Link
+		source: DF.Literal["Manual", "Ticket", "Order", "Outage"]
+		source_doctype: DF.Link
+		source_name: DF.DynamicLink
+		status: DF.Literal["New", "Planned", "Assigned", "En Route", "On Site", "Completed", "Cancelled"]
+		subject: DF.Data
+		technician: DF.Link
+		technician_name: DF.Data
+		window_end: DF.Datetime
+		window_start: DF.Datetime
+	# end: auto-generated types
+
+	def validate(self) -> None:
+		self.subject = (self.subject or "").strip()
+		self.follow_technician()
+		before = None if self.is_new() else self.get_doc_before_save()
+		with user_errors():
+			job_status.check_transition(before.status if before else None, self.status)
+		if self.service_location and not self.customer:
+			self.customer = frappe.db.get_value("Service Location", self.service_location, "customer")
+		if self.scheduled_start and not self.scheduled_end and self.expected_duration:
+			self.scheduled_end = add_to_date(
+				get_datetime(self.scheduled_start), minutes=self.expected_duration
+			)
+		with user_errors():
+			job_status.check_job(
+				self.status,
+				self.technician,
+				_dt(self.scheduled_start),
+				_dt(self.scheduled_end),
+				_dt(self.window_start),
+				_dt(self.window_end),
+				self.expected_duration,
+			)
+		self.check_equipment_rows()
+		if self.status == job_status.COMPLETED and not self.check_out_at:
+			self.check_out_at = now_datetime()
+		if self.status == job_status.CANCELLED and not (self.cancellation_reason or "").strip():
+			frappe.throw(_("Give a reason to cancel the job."))
+
+	def follow_technician(self) -> None:
+		"""Picking a technician assigns the job; removing them puts it back to plan."""
+		if self.technician and self.status in (job_status.NEW, job_status.PLANNED):
+			self.status = job_status.ASSIGNED
+		elif not self.technician and self.status == job_status.ASSIGNED:
+			self.status = job_status.PLANNED if self.scheduled_start else job_status.NEW
+
+	def check_equipment_rows(self) -> None:
+		seen: set[str] = set()
+		for row in self.equipment:
+			if row.equipment in seen:
+				frappe.throw(_("Equipment {0} is listed twice on this job.").format(row.equipment))
+			seen.add(row.equipment)
+
+	@frappe.whitelist()
+	def next_statuses(self) -> list[str]:
+		return job_status.allowed_next(self.status)
+
+
+def _dt(value):
+	return get_datetime(value) if value else None

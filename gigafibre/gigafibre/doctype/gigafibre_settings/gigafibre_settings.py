@@ -1,0 +1,81 @@
+# Copyright (c) 2026, Gigafibre and contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+
+class GigafibreSettings(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		checkin_radius_m: DF.Int
+		flow_max_attempts: DF.Int
+		flow_retry_backoff_seconds: DF.Int
+		gemini_api_base: DF.Data
+		gemini_api_key: DF.Password
+		gemini_model: DF.Data
+		gemini_timeout_seconds: DF.Int
+		genieacs_password: DF.Password
+		genieacs_url: DF.Data
+		genieacs_username: DF.Data
+		jwt_secret: DF.Password
+		link_lifetime_hours: DF.Int
+		modem_bridge_token: DF.Password
+		modem_bridge_url: DF.Data
+		oktopus_mqtt_host: DF.Data
+		oktopus_mqtt_password: DF.Password
+		oktopus_mqtt_port: DF.Int
+		oktopus_mqtt_tls: DF.Check
+		oktopus_mqtt_username: DF.Data
+		oktopus_token: DF.Password
+		oktopus_url: DF.Data
+		portal_base_url: DF.Data
+		stripe_api_base: DF.Data
+		stripe_publishable_key: DF.Data
+		stripe_secret_key: DF.Password
+		stripe_webhook_secret: DF.Password
+		tech_base_url: DF.Data
+		traccar_token: DF.Password
+		traccar_url: DF.Data
+		twilio_account_sid: DF.Data
+		twilio_api_base: DF.Data
+		twilio_auth_token: DF.Password
+		twilio_from_number: DF.Data
+		twilio_public_url: DF.Data
+	# end: auto-generated types
+
+	def validate(self) -> None:
+		for field in URL_FIELDS:
+			value = (self.get(field) or "").strip().rstrip("/")
+			if value and not value.startswith(("http://", "https://")):
+				frappe.throw(
+					_("{0} must start with http:// or https://.").format(_(self.meta.get_label(field)))
+				)
+			self.set(field, value)
+		if not 1 <= (self.link_lifetime_hours or 0) <= 720:
+			frappe.throw(_("Link lifetime must be between 1 and 720 hours."))
+		if (self.checkin_radius_m or 0) <= 0:
+			frappe.throw(_("The check-in radius must be more than 0 metres."))
+		if (self.flow_max_attempts or 0) < 1:
+			frappe.throw(_("Max attempts per action must be at least 1."))
+
+
+URL_FIELDS = (
+	"portal_base_url",
+	"tech_base_url",
+	"stripe_api_base",
+	"twilio_public_url",
+	"twilio_api_base",
+	"gemini_api_base",
+	"genieacs_url",
+	"oktopus_url",
+	"traccar_url",
+	"modem_bridge_url",
+)

@@ -1,0 +1,34 @@
+# Copyright (c) 2026, Gigafibre and contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe.model.document import Document
+
+
+class WebhookEvent(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		attempts: DF.Int
+		error: DF.SmallText
+		event_id: DF.Data
+		event_type: DF.Data
+		headers: DF.Code
+		processed_at: DF.Datetime
+		raw_body: DF.LongText
+		received_at: DF.Datetime
+		source: DF.Literal["Stripe", "Twilio", "Uptime Kuma", "3CX", "DocuSeal", "Other"]
+		status: DF.Literal["Received", "Processed", "Failed", "Ignored"]
+	# end: auto-generated types
+
+	pass
+
+
+def on_doctype_update() -> None:
+	# One row per provider event: a replayed delivery finds the row instead of writing a second one.
+	frappe.db.add_unique("Webhook Event", ["source", "event_id"], constraint_name="unique_source_event")
