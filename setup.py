@@ -1,6 +1,10 @@
+import re
+from pathlib import Path
+
 from setuptools import find_packages, setup
 
-from gigafibre import __version__ as version
+# Read, not imported: the build runs in an isolated environment where the package is not importable.
+version = re.search(r'__version__ = "([^"]+)"', Path("gigafibre/__init__.py").read_text()).group(1)
 
 with open("requirements.txt") as f:
 	install_requires = [line.strip() for line in f if line.strip() and not line.lstrip().startswith("#")]

@@ -52,7 +52,7 @@ def test_unknown_status_refused_even_for_new_jobs():
 
 
 def test_allowed_next_in_life_cycle_order():
-	assert s.allowed_next(s.ASSIGNED) == [s.PLANNED, s.EN_ROUTE, s.CANCELLED]
+	assert s.allowed_next(s.ASSIGNED) == [s.NEW, s.PLANNED, s.EN_ROUTE, s.CANCELLED]
 	assert s.allowed_next(s.COMPLETED) == []
 
 
@@ -97,6 +97,8 @@ def test_shift_rules():
 		check_shifts([Shift("Monday", time(16), time(8))])
 	with pytest.raises(InvalidValue, match="within the shift"):
 		check_shifts([Shift("Monday", time(8), time(16), time(15, 45), 30)])
+	# Minutes make the break: a start time alone (Frappe fills new Time cells) is no break.
+	check_shifts([Shift("Monday", time(8), time(16), time(17), 0)])
 	with pytest.raises(InvalidValue, match="Unknown weekday"):
 		check_shifts([Shift("Lundi", time(8), time(16))])
 

@@ -45,7 +45,7 @@ def check_shifts(shifts: list[Shift]) -> None:
 			raise InvalidValue(_("On {0}, the shift must end after it starts."), shift.weekday)
 		if shift.break_minutes < 0:
 			raise InvalidValue(_("On {0}, the break cannot be negative."), shift.weekday)
-		if shift.break_start is not None:
+		if shift.break_start is not None and shift.break_minutes > 0:
 			break_end_minutes = shift.break_start.hour * 60 + shift.break_start.minute + shift.break_minutes
 			end_minutes = shift.end.hour * 60 + shift.end.minute
 			if shift.break_start < shift.start or break_end_minutes > end_minutes:

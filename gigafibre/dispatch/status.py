@@ -2,7 +2,7 @@
 
 New → Planned → Assigned → En Route → On Site → Completed, and Cancelled from any open
 status. A dispatcher may assign straight from New, and un-assign or un-plan a job that
-nobody has started (back to Planned or New); nothing leaves Completed or Cancelled.
+nobody has started (back to Planned, or New when it has no schedule); nothing leaves Completed or Cancelled.
 """
 
 from gigafibre.errors import InvalidValue
@@ -27,7 +27,7 @@ PINNED = frozenset({EN_ROUTE, ON_SITE})
 TRANSITIONS: dict[str, frozenset[str]] = {
 	NEW: frozenset({PLANNED, ASSIGNED, CANCELLED}),
 	PLANNED: frozenset({NEW, ASSIGNED, CANCELLED}),
-	ASSIGNED: frozenset({PLANNED, EN_ROUTE, CANCELLED}),
+	ASSIGNED: frozenset({NEW, PLANNED, EN_ROUTE, CANCELLED}),
 	EN_ROUTE: frozenset({ASSIGNED, ON_SITE, CANCELLED}),
 	ON_SITE: frozenset({COMPLETED, CANCELLED}),
 	COMPLETED: frozenset(),

@@ -40,6 +40,10 @@ class Technician(Document):
 
 	def validate(self) -> None:
 		self.full_name = (self.full_name or "").strip()
+		for row in self.working_hours:
+			# Frappe fills every new Time cell with the current time: a break is its minutes.
+			if not row.break_minutes:
+				row.break_start = None
 		with user_errors():
 			self.mobile = to_e164(self.mobile)
 			check_coordinates(self.home_latitude, self.home_longitude)

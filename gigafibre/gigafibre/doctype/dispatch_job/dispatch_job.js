@@ -1,0 +1,37 @@
+// Copyright (c) 2026, Gigafibre and contributors
+// For license information, please see license.txt
+
+frappe.ui.form.on("Dispatch Job", {
+	refresh(frm) {
+		if (frm.is_new()) return;
+		// One button per status the job may move to; the server owns the transition rules.
+		frm.call("next_statuses").then(({ message: statuses }) => {
+			(statuses || []).forEach((status) => {
+				frm.add_custom_button(__(status), () => set_status(frm, status), __("Status"));
+			});
+		});
+	},
+	service_location(frm) {
+		if (!frm.doc.service_location) return;
+		frappe.db.get_value("Service Location", frm.doc.service_location, "customer").then(({ message }) => {
+			if (message && message.customer && !frm.doc.customer) frm.set_value("customer", message.customer);
+		});
+	},
+});
+
+function set_status(frm, status) {
+	if (status === "Cancelled") {
+		frappe.prompt(
+			{ fieldname: "reason", fieldtype: "Small Text", label: __("Cancellation Reason"), reqd: 1 },
+			({ reason }) => {
+				frm.set_value("cancellation_reason", reason);
+				frm.set_value("status", status);
+				frm.save();
+			},
+			__("Cancel the job")
+		);
+		return;
+	}
+	frm.set_value("status", status);
+	frm.save();
+}
