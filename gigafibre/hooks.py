@@ -15,11 +15,31 @@ export_python_type_annotations = True
 
 # ---------------------------------------------------------------- install and data
 after_install = "gigafibre.install.after_install"
-after_migrate = ["gigafibre.install.ensure_link_secret"]
+after_migrate = ["gigafibre.install.ensure_link_secret", "gigafibre.install.ensure_seed_flows"]
 
 fixtures = [
 	{"dt": "Role", "filters": [["name", "in", ["Dispatcher", "Technician", "Gigafibre Manager"]]]},
 ]
 
-# ---------------------------------------------------------------- desk
-doctype_js = {}
+# ---------------------------------------------------------------- flow runtime
+# Document events become catalog events (gigafibre/flows/events.py); the hook only enqueues.
+doc_events = {
+	"Payment Entry": {"on_submit": "gigafibre.flows.doc_events.payment_entry_submitted"},
+	"Sales Invoice": {"on_submit": "gigafibre.flows.doc_events.sales_invoice_submitted"},
+	"Issue": {"after_insert": "gigafibre.flows.doc_events.ticket_created"},
+	# Only called when the helpdesk app is installed.
+	"HD Ticket": {"after_insert": "gigafibre.flows.doc_events.ticket_created"},
+	"Customer": {"after_insert": "gigafibre.flows.doc_events.customer_created"},
+	"Dispatch Job": {"on_update": "gigafibre.flows.doc_events.dispatch_job_updated"},
+	"Service Equipment": {"on_update": "gigafibre.flows.doc_events.equipment_updated"},
+}
+
+# Methods a flow's enqueue_method action may run; other apps add theirs with the same hook.
+gigafibre_flow_methods = []
+
+# ---------------------------------------------------------------- scheduler
+scheduler_events = {
+	"cron": {
+		"* * * * *": ["gigafibre.tasks.wake_flow_runs"],
+	},
+}

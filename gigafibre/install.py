@@ -7,6 +7,7 @@ import frappe
 
 def after_install() -> None:
 	ensure_link_secret()
+	ensure_seed_flows()
 
 
 def ensure_link_secret() -> None:
@@ -16,3 +17,23 @@ def ensure_link_secret() -> None:
 		settings.jwt_secret = secrets.token_urlsafe(48)
 		settings.flags.ignore_permissions = True
 		settings.save()
+
+
+def ensure_seed_flows() -> None:
+	"""The seed system's flows, created once; a site's own edits (or disabling one) are kept."""
+	import json
+	from pathlib import Path
+
+	path = Path(__file__).parent / "flows" / "seed_templates.json"
+	for template in json.loads(path.read_text()):
+		if frappe.db.exists("Flow Template", template["title"]):
+			continue
+		steps = [
+			{**step, "params": json.dumps(step["params"], ensure_ascii=False, indent=1)}
+			if "params" in step
+			else step
+			for step in template["steps"]
+		]
+		frappe.get_doc({"doctype": "Flow Template", **template, "enabled": 1, "steps": steps}).insert(
+			ignore_permissions=True
+		)

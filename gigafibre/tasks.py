@@ -1,1 +1,7 @@
 """Scheduler entry points, one line each into a capability (wired in hooks.scheduler_events)."""
+
+
+def wake_flow_runs() -> None:
+	from gigafibre.flows.runner import wake_due_runs
+
+	wake_due_runs()

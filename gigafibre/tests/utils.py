@@ -1,19 +1,23 @@
-"""Records the bench tests share: one customer and one location, made once per site."""
+"""Records the bench tests share."""
 
 import frappe
+from frappe.utils import nowdate
 
 TEST_CUSTOMER = "_Test Gigafibre Customer"
+TEST_ITEM = "_Test Gigafibre Plan"
 
 
-def test_customer() -> str:
-	name = frappe.db.get_value("Customer", {"customer_name": TEST_CUSTOMER})
-	if name:
-		return name
-	return (
-		frappe.get_doc({"doctype": "Customer", "customer_name": TEST_CUSTOMER, "customer_type": "Individual"})
-		.insert()
-		.name
-	)
+def test_customer(name: str = TEST_CUSTOMER, mobile: str | None = None) -> str:
+	existing = frappe.db.get_value("Customer", {"customer_name": name})
+	if existing:
+		return existing
+	customer = frappe.get_doc(
+		{"doctype": "Customer", "customer_name": name, "customer_type": "Individual"}
+	).insert()
+	if mobile:
+		# ERPNext copies the primary contact's mobile here; the flows read this field.
+		frappe.db.set_value("Customer", customer.name, "mobile_no", mobile)
+	return customer.name
 
 
 def make_location(**fields) -> "frappe.model.document.Document":
@@ -34,3 +38,47 @@ def make_technician(**fields) -> "frappe.model.document.Document":
 	values = {"doctype": "Technician", "full_name": "Test Technicien", "mobile": "514 555-0150"}
 	values.update(fields)
 	return frappe.get_doc(values).insert()
+
+
+def company() -> str:
+	return (
+		frappe.defaults.get_global_default("company") or frappe.get_all("Company", pluck="name", limit=1)[0]
+	)
+
+
+def make_submitted_invoice(customer: str, rate: float = 95.0) -> "frappe.model.document.Document":
+	if not frappe.db.exists("Item", TEST_ITEM):
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": TEST_ITEM,
+				"item_name": "Internet Fibre 1 Gbit/s",
+				"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name") or "All Item Groups",
+				"stock_uom": "Nos",
+				"is_stock_item": 0,
+			}
+		).insert()
+	invoice = frappe.get_doc(
+		{
+			"doctype": "Sales Invoice",
+			"customer": customer,
+			"company": company(),
+			"posting_date": nowdate(),
+			"due_date": nowdate(),
+			"items": [{"item_code": TEST_ITEM, "qty": 1, "rate": rate}],
+		}
+	)
+	invoice.insert()
+	invoice.submit()
+	return invoice
+
+
+def pay(invoice) -> "frappe.model.document.Document":
+	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
+
+	payment = get_payment_entry("Sales Invoice", invoice.name)
+	payment.reference_no = f"test-{invoice.name}"
+	payment.reference_date = nowdate()
+	payment.insert()
+	payment.submit()
+	return payment

@@ -1,6 +1,8 @@
 # Copyright (c) 2026, Gigafibre and contributors
 # For license information, please see license.txt
 
+import frappe
+from frappe import _
 from frappe.model.document import Document
 
 
@@ -32,4 +34,25 @@ class FlowRun(Document):
 		wake_at: DF.Datetime
 	# end: auto-generated types
 
-	pass
+	@frappe.whitelist()
+	def cancel_run(self) -> None:
+		self.check_permission("write")
+		from gigafibre.flows.runner import cancel_run
+
+		cancel_run(self.name)
+
+	@frappe.whitelist()
+	def retry_run(self) -> None:
+		"""Queue the retry: the run's actions may call outside services, never inside a request."""
+		self.check_permission("write")
+		if self.status != "Failed":
+			frappe.throw(_("Only a failed run can be retried."))
+		frappe.enqueue(
+			"gigafibre.flows.runner.retry_run",
+			queue="short",
+			job_id=f"flow-run-retry:{self.name}",
+			deduplicate=True,
+			enqueue_after_commit=True,
+			name=self.name,
+		)
+		frappe.msgprint(_("Retry queued."), alert=True)

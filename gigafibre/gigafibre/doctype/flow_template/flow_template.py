@@ -1,7 +1,15 @@
 # Copyright (c) 2026, Gigafibre and contributors
 # For license information, please see license.txt
 
+import frappe
+from frappe import _
 from frappe.model.document import Document
+from frappe.utils import escape_html
+
+from gigafibre.flows.action_catalog import ACTIONS, params_problems
+from gigafibre.flows.engine import FlowTemplate as FlowDefinition
+from gigafibre.flows.errors import STEP_PREFIX, FlowDefinitionError
+from gigafibre.flows.validation import find_problems
 
 
 class FlowTemplate(Document):
@@ -42,4 +50,33 @@ class FlowTemplate(Document):
 		]
 	# end: auto-generated types
 
-	pass
+	def validate(self) -> None:
+		for row in self.steps:
+			row.step_id = (row.step_id or "").strip()
+		problems = find_problems(self.as_dict(), known_actions=ACTIONS)
+		for step in FlowDefinition.from_dict(self.as_dict()).steps:
+			if step.step_type == "action" and step.action in ACTIONS:
+				try:
+					problems += params_problems(step.action, step.parsed_params(), step.step_id)
+				except FlowDefinitionError:
+					pass  # find_problems already reported the bad JSON
+		if problems:
+			frappe.throw(
+				"<br>".join(escape_html(_describe(p)) for p in problems),
+				title=_("This flow cannot run as written"),
+			)
+
+	def on_update(self) -> None:
+		from gigafibre.flows.runner import clear_cache
+
+		clear_cache()
+
+	def on_trash(self) -> None:
+		self.on_update()
+
+
+def _describe(problem: FlowDefinitionError) -> str:
+	text = _(problem.message).format(*problem.args_)
+	if problem.step_id is None:
+		return text
+	return _(STEP_PREFIX).format(problem.step_id or "?", text)

@@ -1,0 +1,335 @@
+"""The Frappe shell of the flow runtime: events in, Flow Runs stored, actions performed.
+
+The document hook (`dispatch_event`) only reads cached templates and enqueues one job; the
+background job (`handle_event`) starts and resumes runs, performs their actions and writes
+every step to the Flow Run log. The engine (`flows/engine.py`) decides everything else.
+"""
+
+import json
+from typing import Any
+
+import frappe
+from frappe import _
+from frappe.utils import get_datetime, now_datetime
+
+from gigafibre.flows import engine
+from gigafibre.flows.actions import RunContext, perform
+from gigafibre.flows.errors import ExpressionError
+
+TEMPLATES_CACHE = "gigafibre:flow_templates"
+AWAITED_CACHE = "gigafibre:flow_awaited_events"
+WAKE_BATCH = 200
+
+
+# ------------------------------------------------------------------ hook side: no I/O but an enqueue
+
+
+def dispatch_event(event: str, doc=None, **context: Any) -> None:
+	"""Enqueue the handling of `event` for `doc` when a template or a waiting run may care."""
+	if frappe.flags.in_install or frappe.flags.in_migrate or frappe.flags.in_patch:
+		return
+	doctype = doc.doctype if doc is not None else None
+	templates = [
+		t["name"]
+		for t in templates_for(event)
+		if not t["reference_doctype"] or t["reference_doctype"] == doctype
+	]
+	if not templates and event not in awaited_events():
+		return
+	frappe.enqueue(
+		"gigafibre.flows.runner.handle_event",
+		queue="short",
+		enqueue_after_commit=True,
+		now=bool(frappe.flags.gigafibre_flows_now),
+		flow_event=event,
+		doctype=doctype,
+		name=doc.name if doc is not None else None,
+		snapshot=_snapshot(doc),
+		context=context,
+		templates=templates,
+	)
+
+
+def templates_for(event: str) -> list[dict]:
+	"""Enabled templates for `event`, cached in Redis until a template is saved."""
+	return frappe.cache.hget(
+		TEMPLATES_CACHE,
+		event,
+		generator=lambda: frappe.get_all(
+			"Flow Template",
+			filters={"enabled": 1, "trigger_event": event},
+			fields=["name", "reference_doctype"],
+			order_by="name",
+		),
+	)
+
+
+def awaited_events() -> set[str]:
+	"""Events some run waits for; grows as runs start waiting, rebuilt when the cache is dropped."""
+	cached = frappe.cache.get_value(AWAITED_CACHE)
+	if cached is None:
+		cached = sorted(
+			set(
+				frappe.get_all(
+					"Flow Run",
+					filters={"status": "Waiting", "waiting_event": ("is", "set")},
+					pluck="waiting_event",
+				)
+			)
+		)
+		frappe.cache.set_value(AWAITED_CACHE, cached)
+	return set(cached)
+
+
+def clear_cache() -> None:
+	frappe.cache.delete_value(TEMPLATES_CACHE)
+	frappe.cache.delete_value(AWAITED_CACHE)
+
+
+def _snapshot(doc) -> dict:
+	return json.loads(frappe.as_json(doc.as_dict())) if doc is not None else {}
+
+
+# ------------------------------------------------------------------ background side
+
+
+def handle_event(
+	flow_event: str,
+	doctype: str | None,
+	name: str | None,
+	snapshot: dict,
+	context: dict,
+	templates: list[str],
+) -> None:
+	"""Start the runs `templates` call for, then resume the runs waiting for this event.
+
+	(`flow_event`, not `event`: `frappe.enqueue` keeps that keyword for itself.)
+	"""
+	event = flow_event
+	context = {**extra_context(snapshot), **(context or {})}
+	dedupe_key = str(context.pop("dedupe_key", "") or "")
+	for template_name in templates:
+		start_run(template_name, event, doctype, name, snapshot, context, dedupe_key)
+	for run_name in frappe.get_all(
+		"Flow Run",
+		filters={
+			"status": "Waiting",
+			"waiting_event": event,
+			"reference_doctype": doctype,
+			"reference_name": name,
+		},
+		pluck="name",
+	):
+		run = frappe.get_doc("Flow Run", run_name, for_update=True)
+		template = load_template(run.flow_template)
+		drive(
+			run, template, engine.resume_on_event(template, run_state(run), event, snapshot, now_datetime())
+		)
+
+
+def extra_context(snapshot: dict) -> dict:
+	"""What a template may read beside `doc`: the customer behind the document, when there is one."""
+	customer = snapshot.get("customer")
+	if not customer and snapshot.get("party_type") == "Customer":
+		customer = snapshot.get("party")
+	if not customer and snapshot.get("doctype") == "Customer":
+		customer = snapshot.get("name")
+	if not customer or not frappe.db.exists("Customer", customer):
+		return {"customer": {}}
+	info = frappe.db.get_value(
+		"Customer", customer, ["name", "customer_name", "mobile_no", "email_id"], as_dict=True
+	)
+	locations = frappe.get_all(
+		"Service Location",
+		filters={"customer": customer, "location_status": ("!=", "Inactive")},
+		fields=["name", "location_status"],
+		order_by="creation asc",
+	)
+	info["service_location"] = locations[0].name if locations else None
+	info["installed"] = bool(
+		frappe.db.exists("Service Equipment", {"customer": customer, "status": "Installed"})
+	)
+	info["install_job"] = frappe.db.get_value(
+		"Dispatch Job", {"customer": customer, "job_type": "Install", "status": ("!=", "Cancelled")}
+	)
+	return {"customer": json.loads(frappe.as_json(info))}
+
+
+def start_run(
+	template_name: str,
+	event: str,
+	doctype: str | None,
+	name: str | None,
+	snapshot: dict,
+	context: dict,
+	dedupe_key: str = "",
+) -> str | None:
+	"""Start one run unless its condition says no or the same event already started it."""
+	template = load_template(template_name)
+	if template is None:
+		return None
+	try:
+		if not engine.should_start(template, snapshot, context):
+			return None
+	except ExpressionError as err:
+		frappe.log_error(
+			title=_("Flow {0}: the condition failed").format(template_name),
+			message=err.message.format(*err.args_),
+			reference_doctype="Flow Template",
+			reference_name=template_name,
+		)
+		return None
+	key = engine.run_key(template_name, event, doctype, name, dedupe_key)
+	if frappe.db.exists("Flow Run", {"run_key": key}):
+		return None  # the same event for the same reference and template: one run
+	now = now_datetime()
+	step = engine.start(template, snapshot, event, now, **context)
+	run = frappe.get_doc(
+		{
+			"doctype": "Flow Run",
+			"flow_template": template_name,
+			"trigger_event": event,
+			"reference_doctype": doctype,
+			"reference_name": name,
+			"run_key": key,
+			"status": "Running",
+			"started_at": now,
+		}
+	)
+	frappe.db.savepoint("flow_run_insert")
+	try:
+		run.insert(ignore_permissions=True)
+	except frappe.UniqueValidationError:
+		# Another worker started it between our check and our insert.
+		frappe.db.rollback(save_point="flow_run_insert")
+		return None
+	drive(run, template, step)
+	return run.name
+
+
+def drive(run, template: engine.FlowTemplate, step: engine.Step) -> None:
+	"""Store each state the engine returns and perform its actions until the run pauses or ends."""
+	while True:
+		store(run, step.state)
+		if not step.effects:
+			return
+		effect = step.effects[0]
+		frappe.db.savepoint("flow_action")
+		try:
+			output = perform(
+				effect.action,
+				effect.params,
+				RunContext(
+					run=run.name, reference_doctype=run.reference_doctype, reference_name=run.reference_name
+				),
+			)
+			output = json.loads(frappe.as_json(output))
+		except Exception as err:
+			frappe.db.rollback(save_point="flow_action")
+			frappe.clear_messages()
+			step = engine.action_failed(template, step.state, _error_text(err), now_datetime())
+		else:
+			_commit()  # an action done is never done twice because a later step broke
+			step = engine.action_succeeded(template, step.state, output, now_datetime())
+
+
+def store(run, state: engine.RunState) -> None:
+	run.status = state.status
+	run.current_step = state.current_step
+	run.context = frappe.as_json(state.context, indent=1)
+	run.wake_at = state.wake_at
+	run.waiting_event = state.waiting_event
+	run.attempts = state.attempts
+	run.last_error = state.last_error
+	for entry in state.log:
+		run.append(
+			"log",
+			{
+				"logged_at": entry["at"],
+				"step_id": entry["step_id"],
+				"outcome": entry["outcome"],
+				"message": entry["message"],
+			},
+		)
+	if state.status in (engine.COMPLETED, engine.FAILED, engine.CANCELLED):
+		run.finished_at = now_datetime()
+	run.save(ignore_permissions=True)
+	if state.status == engine.WAITING and state.waiting_event:
+		awaited = awaited_events()
+		if state.waiting_event not in awaited:
+			frappe.cache.set_value(AWAITED_CACHE, sorted(awaited | {state.waiting_event}))
+
+
+def run_state(run) -> engine.RunState:
+	return engine.RunState(
+		status=run.status,
+		current_step=run.current_step or "",
+		context=json.loads(run.context or "{}"),
+		wake_at=get_datetime(run.wake_at) if run.wake_at else None,
+		waiting_event=run.waiting_event or None,
+		attempts=run.attempts or 0,
+		last_error=run.last_error or "",
+	)
+
+
+def load_template(name: str) -> engine.FlowTemplate | None:
+	if not frappe.db.exists("Flow Template", name):
+		return None
+	return engine.FlowTemplate.from_dict(frappe.get_doc("Flow Template", name).as_dict())
+
+
+def wake_due_runs() -> int:
+	"""Scheduler, every minute: resume runs whose wait or retry delay is over."""
+	due = frappe.get_all(
+		"Flow Run",
+		filters={"status": "Waiting", "wake_at": ("<=", now_datetime())},
+		pluck="name",
+		order_by="wake_at asc",
+		limit=WAKE_BATCH,
+	)
+	for name in due:
+		resume_run(name)
+		_commit()
+	return len(due)
+
+
+def resume_run(name: str) -> None:
+	run = frappe.get_doc("Flow Run", name, for_update=True)
+	template = load_template(run.flow_template)
+	if template is None:
+		store(run, engine.cancel(run_state(run), now_datetime()).state)
+		return
+	doc = None
+	if (
+		run.reference_doctype
+		and run.reference_name
+		and frappe.db.exists(run.reference_doctype, run.reference_name)
+	):
+		doc = _snapshot(frappe.get_doc(run.reference_doctype, run.reference_name))
+	drive(run, template, engine.resume_on_time(template, run_state(run), now_datetime(), doc=doc))
+
+
+def retry_run(name: str) -> None:
+	run = frappe.get_doc("Flow Run", name, for_update=True)
+	template = load_template(run.flow_template)
+	if template is None:
+		frappe.throw(_("Flow template {0} no longer exists.").format(run.flow_template))
+	drive(run, template, engine.retry(template, run_state(run), now_datetime()))
+
+
+def cancel_run(name: str) -> None:
+	run = frappe.get_doc("Flow Run", name, for_update=True)
+	store(run, engine.cancel(run_state(run), now_datetime()).state)
+
+
+def _error_text(err: Exception) -> str:
+	message = getattr(err, "message", None)
+	if isinstance(message, str) and hasattr(err, "args_"):
+		return _(message).format(*err.args_)
+	return str(err) or err.__class__.__name__
+
+
+def _commit() -> None:
+	# Tests run inside one transaction that is rolled back at the end.
+	if not frappe.flags.in_test:
+		frappe.db.commit()
