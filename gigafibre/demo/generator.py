@@ -280,6 +280,24 @@ def _hex(rng: random.Random, digits: int) -> str:
 	return f"{rng.getrandbits(digits * 4):0{digits}X}"
 
 
+def _ont(rng: random.Random, used_serials: set[str], status: str, location_key: str | None) -> dict:
+	"""An ONT whose serial is its GPON serial (vendor id + 8 hex digits), unique in the run."""
+	brand, model, vendor = rng.choice(ONT_MODELS)
+	serial = vendor + _hex(rng, 8)
+	while serial in used_serials:
+		serial = vendor + _hex(rng, 8)
+	used_serials.add(serial)
+	return {
+		"serial_number": serial,
+		"gpon_serial": serial,
+		"equipment_type": "ONT",
+		"brand": brand,
+		"model": model,
+		"status": status,
+		"location_key": location_key,
+	}
+
+
 def generate(locations: int = 200, jobs: int = 50, seed: int = 2026, day: date | None = None) -> DemoData:
 	rng = random.Random(seed)
 	day = day or date.today()
@@ -378,22 +396,7 @@ def generate(locations: int = 200, jobs: int = 50, seed: int = 2026, day: date |
 		)
 		# About four in five locations are already in service, with an ONT and a router installed.
 		if rng.random() < 0.8:
-			brand, model, vendor = rng.choice(ONT_MODELS)
-			serial = vendor + _hex(rng, 8)
-			while serial in used_serials:
-				serial = vendor + _hex(rng, 8)
-			used_serials.add(serial)
-			data.equipment.append(
-				{
-					"serial_number": serial,
-					"gpon_serial": serial,
-					"equipment_type": "ONT",
-					"brand": brand,
-					"model": model,
-					"status": "Installed",
-					"location_key": data.locations[-1]["key"],
-				}
-			)
+			data.equipment.append(_ont(rng, used_serials, "Installed", data.locations[-1]["key"]))
 			rbrand, rmodel = rng.choice(ROUTER_MODELS)
 			rserial = f"{rbrand[:2].upper()}{_hex(rng, 10)}"
 			used_serials.add(rserial)
@@ -410,21 +413,7 @@ def generate(locations: int = 200, jobs: int = 50, seed: int = 2026, day: date |
 			)
 	# Some stock in the warehouse, for installs.
 	for _ in range(20):
-		brand, model, vendor = rng.choice(ONT_MODELS)
-		serial = vendor + _hex(rng, 8)
-		if serial not in used_serials:
-			used_serials.add(serial)
-			data.equipment.append(
-				{
-					"serial_number": serial,
-					"gpon_serial": serial,
-					"equipment_type": "ONT",
-					"brand": brand,
-					"model": model,
-					"status": "In Stock",
-					"location_key": None,
-				}
-			)
+		data.equipment.append(_ont(rng, used_serials, "In Stock", None))
 	picked = rng.sample(range(len(data.locations)), min(jobs, len(data.locations)))
 	for n, index in enumerate(picked):
 		location = data.locations[index]

@@ -480,6 +480,18 @@ def start(
 	return run.result()
 
 
+def _resumed(flow: FlowTemplate, state: RunState, now: datetime, doc: Any) -> tuple[_Run, StepDef | None]:
+	"""A working copy of a paused run with its fresh document, and the step it paused on (None,
+	with the run Failed, when the template no longer has that step)."""
+	run = _Run(flow, state, now)
+	if doc is not None:
+		run.state.context["doc"] = _doc_dict(doc)
+	step = flow.step(state.current_step)
+	if step is None:
+		run.fail(state.current_step, _("Step {0} does not exist.").format(state.current_step))
+	return run, step
+
+
 def resume_on_time(
 	template: Mapping[str, Any] | FlowTemplate, state: RunState | Mapping, now: datetime, doc: Any = None
 ) -> Step:
@@ -493,12 +505,8 @@ def resume_on_time(
 	state = RunState.from_dict(state)
 	if state.status != WAITING or state.wake_at is None or state.wake_at > now:
 		return _unchanged(state)
-	run = _Run(flow, state, now)
-	if doc is not None:
-		run.state.context["doc"] = _doc_dict(doc)
-	step = flow.step(state.current_step)
+	run, step = _resumed(flow, state, now, doc)
 	if step is None:
-		run.fail(state.current_step, _("Step {0} does not exist.").format(state.current_step))
 		return run.result()
 	if step.step_type == "action":
 		run.note("resumed", step.step_id, "retry of {0}", step.action)
@@ -540,14 +548,10 @@ def resume_on_event(
 	state = RunState.from_dict(state)
 	if state.status != WAITING or not state.waiting_event or state.waiting_event != event:
 		return _unchanged(state)
-	run = _Run(flow, state, now)
-	run.pause_cleared()
-	if doc is not None:
-		run.state.context["doc"] = _doc_dict(doc)
-	step = flow.step(state.current_step)
+	run, step = _resumed(flow, state, now, doc)
 	if step is None:
-		run.fail(state.current_step, _("Step {0} does not exist.").format(state.current_step))
 		return run.result()
+	run.pause_cleared()
 	run.state.context["steps"][step.step_id] = {"event": event, "timed_out": False}
 	run.note("resumed", step.step_id, "{0}", event)
 	run.advance(flow.following(step))

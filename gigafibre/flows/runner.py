@@ -1,6 +1,6 @@
 """The Frappe shell of the flow runtime: events in, Flow Runs stored, actions performed.
 
-The document hook (`dispatch_event`) only reads cached templates and enqueues one job; the
+The document hook (`dispatch_event`) reads one cached entry and enqueues at most one job; the
 background job (`handle_event`) starts and resumes runs, performs their actions and writes
 every step to the Flow Run log. The engine (`flows/engine.py`) decides everything else.
 """
@@ -16,8 +16,7 @@ from gigafibre.flows import engine
 from gigafibre.flows.actions import RunContext, perform
 from gigafibre.flows.errors import ExpressionError
 
-TEMPLATES_CACHE = "gigafibre:flow_templates"
-AWAITED_CACHE = "gigafibre:flow_awaited_events"
+LISTENERS_CACHE = "gigafibre:flow_listeners"
 WAKE_BATCH = 200
 
 
@@ -25,16 +24,16 @@ WAKE_BATCH = 200
 
 
 def dispatch_event(event: str, doc=None, **context: Any) -> None:
-	"""Enqueue the handling of `event` for `doc` when a template or a waiting run may care."""
+	"""Enqueue the handling of `event` for `doc` when a template or a waiting run may care.
+
+	One cached Redis read, and an enqueue only when something listens: a save pays nothing else.
+	"""
 	if frappe.flags.in_install or frappe.flags.in_migrate or frappe.flags.in_patch:
 		return
 	doctype = doc.doctype if doc is not None else None
-	templates = [
-		t["name"]
-		for t in templates_for(event)
-		if not t["reference_doctype"] or t["reference_doctype"] == doctype
-	]
-	if not templates and event not in awaited_events():
+	listeners = event_listeners(event)
+	starts = listeners["any_doctype"] or doctype in listeners["doctypes"]
+	if not starts and not listeners["awaited"]:
 		return
 	frappe.enqueue(
 		"gigafibre.flows.runner.handle_event",
@@ -44,72 +43,68 @@ def dispatch_event(event: str, doc=None, **context: Any) -> None:
 		flow_event=event,
 		doctype=doctype,
 		name=doc.name if doc is not None else None,
-		snapshot=_snapshot(doc),
+		# RQ pickles the dict; datetimes survive, the JSON form is made in the job.
+		snapshot=doc.as_dict() if doc is not None else {},
 		context=context,
-		templates=templates,
 	)
 
 
-def templates_for(event: str) -> list[dict]:
-	"""Enabled templates for `event`, cached in Redis until a template is saved."""
-	return frappe.cache.hget(
-		TEMPLATES_CACHE,
-		event,
-		generator=lambda: frappe.get_all(
-			"Flow Template",
-			filters={"enabled": 1, "trigger_event": event},
-			fields=["name", "reference_doctype"],
-			order_by="name",
-		),
+def event_listeners(event: str) -> dict:
+	"""Who listens to `event`: the document types its enabled templates start on (`any_doctype`
+	when one takes every type) and whether a run waits for it. Cached in Redis; dropped when a
+	template is saved and, for one event, when a run starts waiting for it.
+	"""
+	return frappe.cache.hget(LISTENERS_CACHE, event, generator=lambda: _listeners_from_db(event))
+
+
+def _listeners_from_db(event: str) -> dict:
+	doctypes = {t.reference_doctype for t in enabled_templates(event)}
+	return {
+		"any_doctype": bool({None, ""} & doctypes),
+		"doctypes": sorted(d for d in doctypes if d),
+		"awaited": bool(frappe.db.exists("Flow Run", {"status": "Waiting", "waiting_event": event})),
+	}
+
+
+def enabled_templates(event: str, doctype: str | None = None) -> list:
+	"""Enabled templates of `event`; with `doctype`, those that start on it (or on any type)."""
+	templates = frappe.get_all(
+		"Flow Template",
+		filters={"enabled": 1, "trigger_event": event},
+		fields=["name", "reference_doctype"],
+		order_by="name",
 	)
-
-
-def awaited_events() -> set[str]:
-	"""Events some run waits for; grows as runs start waiting, rebuilt when the cache is dropped."""
-	cached = frappe.cache.get_value(AWAITED_CACHE)
-	if cached is None:
-		cached = sorted(
-			set(
-				frappe.get_all(
-					"Flow Run",
-					filters={"status": "Waiting", "waiting_event": ("is", "set")},
-					pluck="waiting_event",
-				)
-			)
-		)
-		frappe.cache.set_value(AWAITED_CACHE, cached)
-	return set(cached)
+	if doctype is None:
+		return templates
+	return [t for t in templates if not t.reference_doctype or t.reference_doctype == doctype]
 
 
 def clear_cache() -> None:
-	frappe.cache.delete_value(TEMPLATES_CACHE)
-	frappe.cache.delete_value(AWAITED_CACHE)
+	frappe.cache.delete_value(LISTENERS_CACHE)
 
 
 def _snapshot(doc) -> dict:
-	return json.loads(frappe.as_json(doc.as_dict())) if doc is not None else {}
+	"""The document as JSON-able data (dates as strings), as runs store it in their context."""
+	data = doc if isinstance(doc, dict) or doc is None else doc.as_dict()
+	return json.loads(frappe.as_json(data)) if data else {}
 
 
 # ------------------------------------------------------------------ background side
 
 
 def handle_event(
-	flow_event: str,
-	doctype: str | None,
-	name: str | None,
-	snapshot: dict,
-	context: dict,
-	templates: list[str],
+	flow_event: str, doctype: str | None, name: str | None, snapshot: dict, context: dict
 ) -> None:
-	"""Start the runs `templates` call for, then resume the runs waiting for this event.
+	"""Start the runs this event calls for, then resume the runs waiting for it.
 
 	(`flow_event`, not `event`: `frappe.enqueue` keeps that keyword for itself.)
 	"""
 	event = flow_event
+	snapshot = _snapshot(snapshot)
 	context = {**extra_context(snapshot), **(context or {})}
 	dedupe_key = str(context.pop("dedupe_key", "") or "")
-	for template_name in templates:
-		start_run(template_name, event, doctype, name, snapshot, context, dedupe_key)
+	for template in enabled_templates(event, doctype):
+		start_run(template.name, event, doctype, name, snapshot, context, dedupe_key)
 	for run_name in frappe.get_all(
 		"Flow Run",
 		filters={
@@ -255,9 +250,11 @@ def store(run, state: engine.RunState) -> None:
 		run.finished_at = now_datetime()
 	run.save(ignore_permissions=True)
 	if state.status == engine.WAITING and state.waiting_event:
-		awaited = awaited_events()
-		if state.waiting_event not in awaited:
-			frappe.cache.set_value(AWAITED_CACHE, sorted(awaited | {state.waiting_event}))
+		# The hook must now enqueue this event even when no template starts on it; dropped again after
+		# the commit, in case another request refilled the cache from the database before it.
+		event = state.waiting_event
+		frappe.cache.hdel(LISTENERS_CACHE, event)
+		frappe.db.after_commit.add(lambda: frappe.cache.hdel(LISTENERS_CACHE, event))
 
 
 def run_state(run) -> engine.RunState:

@@ -7,7 +7,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_to_date, now_datetime
 
 from gigafibre.flows import dispatch_event
-from gigafibre.flows.runner import awaited_events, cancel_run, retry_run, templates_for, wake_due_runs
+from gigafibre.flows.runner import cancel_run, clear_cache, event_listeners, retry_run, wake_due_runs
 from gigafibre.tests.peers import LoopbackPeer, Reply
 from gigafibre.tests.utils import make_location, make_submitted_invoice, make_technician, pay, test_customer
 
@@ -62,7 +62,7 @@ class FlowTestCase(FrappeTestCase):
 		# The seed flows would add their own runs to every event; these tests bring their own templates.
 		for name in frappe.get_all("Flow Template", filters={"enabled": 1}, pluck="name"):
 			frappe.db.set_value("Flow Template", name, "enabled", 0)
-		frappe.cache.delete_value("gigafibre:flow_templates")
+		clear_cache()
 
 	@classmethod
 	def tearDownClass(cls):
@@ -70,8 +70,7 @@ class FlowTestCase(FrappeTestCase):
 		cls.twilio.__exit__(None, None, None)
 		super().tearDownClass()
 		frappe.clear_document_cache("Gigafibre Settings", "Gigafibre Settings")
-		frappe.cache.delete_value("gigafibre:flow_templates")
-		frappe.cache.delete_value("gigafibre:flow_awaited_events")
+		clear_cache()
 
 
 class TestTemplateValidation(FlowTestCase):
@@ -140,9 +139,14 @@ class TestTemplateValidation(FlowTestCase):
 			frappe.local.lang = "en"
 
 	def test_saving_a_template_drops_the_cache(self):
-		self.assertEqual(templates_for("on_outage_resolved"), [])
-		make_template("_Test cache", "on_outage_resolved", [{"step_id": "end", "step_type": "end"}])
-		self.assertEqual([t["name"] for t in templates_for("on_outage_resolved")], ["_Test cache"])
+		self.assertEqual(event_listeners("on_outage_resolved")["doctypes"], [])
+		make_template(
+			"_Test cache",
+			"on_outage_resolved",
+			[{"step_id": "end", "step_type": "end"}],
+			reference_doctype="Customer",
+		)
+		self.assertEqual(event_listeners("on_outage_resolved")["doctypes"], ["Customer"])
 
 
 class TestPaymentFlow(FlowTestCase):
@@ -294,7 +298,7 @@ class TestRuns(FlowTestCase):
 		)
 		finished = self.make_job(technician=self.technician.name, scheduled_start=now_datetime())
 		late = self.make_job(technician=self.technician.name, scheduled_start=now_datetime())
-		self.assertIn("on_job_complete", awaited_events())
+		self.assertTrue(event_listeners("on_job_complete")["awaited"])
 		for status in ("En Route", "On Site", "Completed"):
 			finished.status = status
 			finished.save()
