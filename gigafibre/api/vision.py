@@ -1,7 +1,7 @@
 """Photo reading for the technician page and the desk: barcodes, equipment labels, supplier invoices.
 
 Callers: staff with a field-service role (session), or a technician holding a tech-page link
-token (`Authorization: Bearer <token>`). The photo comes as a multipart file `image`, or as a
+token (header `X-Gigafibre-Token: <token>`, or a `token` form field). The photo comes as a multipart file `image`, or as a
 base64 string (a data URL is fine) in `image`.
 """
 
@@ -84,9 +84,9 @@ def _allow(roles: frozenset[str], tokens: bool) -> None:
 		technician_for_token(token)
 		return
 	if frappe.session.user == "Guest":
-		raise frappe.AuthenticationError(_("Sign in, or open the link you received by SMS."))
+		frappe.throw(_("Sign in, or open the link you received by SMS."), exc=frappe.AuthenticationError)
 	if not roles & set(frappe.get_roles()):
-		raise frappe.PermissionError(_("You are not allowed to read photos."))
+		frappe.throw(_("You are not allowed to read photos."), exc=frappe.PermissionError)
 
 
 def _read(task: str):

@@ -109,7 +109,7 @@ class TestVisionEndpoints(FrappeTestCase):
 		fields = dict(data or {})
 		if image is not None:
 			fields["image"] = (io.BytesIO(image), "photo.jpg", "image/jpeg")
-		headers = {"Authorization": f"Bearer {token}"} if token else {}
+		headers = {"X-Gigafibre-Token": token} if token else {}
 		environ = EnvironBuilder(
 			method="POST", path=f"/api/method/{method}", data=fields, headers=headers
 		).get_environ()
