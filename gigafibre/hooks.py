@@ -37,6 +37,12 @@ doc_events = {
 # Methods a flow's enqueue_method action may run; other apps add theirs with the same hook.
 gigafibre_flow_methods = []
 
+# ---------------------------------------------------------------- technician page
+# The SMS link: /j/<token> (gigafibre/www/j.py), served without login.
+website_route_rules = [
+	{"from_route": "/j/<token>", "to_route": "j"},
+]
+
 # ---------------------------------------------------------------- scheduler
 scheduler_events = {
 	"cron": {

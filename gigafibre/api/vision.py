@@ -12,8 +12,9 @@ import frappe
 from frappe import _
 from frappe.rate_limiter import rate_limit
 
-from gigafibre.auth.service import request_token, technician_for_token
+from gigafibre.auth.service import request_token
 from gigafibre.errors import InvalidValue, ServiceError
+from gigafibre.tech.links import technician_for_token
 from gigafibre.vision import images
 from gigafibre.vision.client import NotConfigured, QuotaExceeded
 from gigafibre.vision.service import draft_purchase_invoice, vision_client, with_matches

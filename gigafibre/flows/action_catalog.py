@@ -27,6 +27,7 @@ CATALOG: tuple[ActionInfo, ...] = (
 	ActionInfo("call_webhook", _("Call an outbound webhook"), ("url",)),
 	ActionInfo("enqueue_method", _("Run an allowed method in the background"), ("method",)),
 	ActionInfo("create_todo", _("Create a to-do"), ("description",)),
+	ActionInfo("send_tech_link", _("Text a technician the link to today's jobs"), ()),
 )
 ACTIONS: dict[str, ActionInfo] = {a.name: a for a in CATALOG}
 

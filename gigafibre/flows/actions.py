@@ -225,3 +225,16 @@ def create_todo(params: dict, run: RunContext) -> dict:
 		}
 	).insert(ignore_permissions=True)
 	return {"name": todo.name}
+
+
+@action("send_tech_link")
+def send_tech_link(params: dict, run: RunContext) -> dict:
+	from gigafibre.tech.links import send_link
+
+	job = params.get("job") or (run.reference_name if run.reference_doctype == "Dispatch Job" else None)
+	technician = params.get("technician") or (
+		frappe.db.get_value("Dispatch Job", job, "technician") if job else None
+	)
+	if not technician:
+		frappe.throw(_("No technician to send the link to: give the technician parameter."))
+	return {"link": send_link(technician, job)}

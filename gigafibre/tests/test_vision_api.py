@@ -6,17 +6,15 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import frappe
-from frappe.handler import execute_cmd
+import jwt
 from frappe.tests.utils import FrappeTestCase
 from PIL import Image
-from werkzeug.test import EnvironBuilder
-from werkzeug.wrappers import Request
 
 from gigafibre.api import vision as api
-from gigafibre.auth import magic_link
 from gigafibre.auth.service import link_secret
+from gigafibre.tech.links import issue_link
 from gigafibre.tests.peers import LoopbackPeer, Reply
-from gigafibre.tests.utils import make_technician
+from gigafibre.tests.utils import call_endpoint, make_technician
 
 
 def jpeg() -> bytes:
@@ -108,20 +106,24 @@ class TestVisionEndpoints(FrappeTestCase):
 	):
 		fields = dict(data or {})
 		if image is not None:
-			fields["image"] = (io.BytesIO(image), "photo.jpg", "image/jpeg")
-		headers = {"X-Gigafibre-Token": token} if token else {}
-		environ = EnvironBuilder(
-			method="POST", path=f"/api/method/{method}", data=fields, headers=headers
-		).get_environ()
-		frappe.set_user(user)  # before the form: set_user empties form_dict
-		frappe.local.request = Request(environ)
-		frappe.local.request_ip = "127.0.0.1"
-		frappe.local.form_dict = frappe._dict(frappe.local.request.form)
-		return execute_cmd(method)
+			fields["image"] = image
+		return call_endpoint(method, user=user, token=token, **fields)
 
-	def token(self, technician=None, lifetime=timedelta(hours=24), now=None):
-		now = now or datetime.now(timezone.utc)
-		return magic_link.issue(link_secret(), technician or self.technician.name, "tech", now, lifetime)[0]
+	def token(self, technician=None, now=None):
+		"""A recorded link; `now` in the past makes an expired one (same link id, older signature)."""
+		technician = technician or self.technician.name
+		token, _url, name = issue_link(technician)
+		if now is None:
+			return token
+		claims = {
+			"iss": "gigafibre",
+			"sub": technician,
+			"scope": "tech",
+			"jti": frappe.db.get_value("Technician Link", name, "token_id"),
+			"iat": int(now.timestamp()),
+			"exp": int((now + timedelta(hours=24)).timestamp()),
+		}
+		return jwt.encode(claims, link_secret(), algorithm="HS256")
 
 	def test_staff_allowed(self):
 		result = self.call("gigafibre.api.vision.barcodes", user="Administrator", image=jpeg())
@@ -148,9 +150,11 @@ class TestVisionEndpoints(FrappeTestCase):
 		with self.assertRaises(frappe.AuthenticationError):
 			self.call("gigafibre.api.vision.barcodes", image=jpeg())
 		frappe.set_user("Administrator")
-		inactive = make_technician(full_name="Tech Inactive", active=0)
+		inactive = make_technician(full_name="Tech Inactive")
+		inactive_token = self.token(inactive.name)
+		frappe.db.set_value("Technician", inactive.name, "active", 0)
 		with self.assertRaises(frappe.AuthenticationError):
-			self.call("gigafibre.api.vision.barcodes", token=self.token(inactive.name), image=jpeg())
+			self.call("gigafibre.api.vision.barcodes", token=inactive_token, image=jpeg())
 		self.assertEqual(len([r for r in self.gemini.requests if "Inactive" in str(r.body)]), 0)
 
 	def test_user_without_a_field_role_refused(self):

@@ -82,3 +82,31 @@ def pay(invoice) -> "frappe.model.document.Document":
 	payment.insert()
 	payment.submit()
 	return payment
+
+
+def call_endpoint(method: str, user: str = "Guest", token: str | None = None, get: bool = False, **fields):
+	"""Call a whitelisted method as a request would reach it: whitelisting, allowed HTTP methods,
+	rate limits and argument types included. A `bytes` field is sent as an uploaded file."""
+	import io
+
+	from frappe.handler import execute_cmd
+	from werkzeug.test import EnvironBuilder
+	from werkzeug.wrappers import Request
+
+	data = {
+		k: (io.BytesIO(v), f"{k}.jpg", "image/jpeg") if isinstance(v, bytes) else v for k, v in fields.items()
+	}
+	headers = {"X-Gigafibre-Token": token} if token else {}
+	if get:
+		environ = EnvironBuilder(
+			method="GET", path=f"/api/method/{method}", query_string=data, headers=headers
+		).get_environ()
+	else:
+		environ = EnvironBuilder(
+			method="POST", path=f"/api/method/{method}", data=data, headers=headers
+		).get_environ()
+	frappe.set_user(user)  # before the form: set_user empties form_dict
+	frappe.local.request = Request(environ)
+	frappe.local.request_ip = "127.0.0.1"
+	frappe.local.form_dict = frappe._dict(frappe.local.request.args if get else frappe.local.request.form)
+	return execute_cmd(method)

@@ -4,6 +4,13 @@
 frappe.ui.form.on("Dispatch Job", {
 	refresh(frm) {
 		if (frm.is_new()) return;
+		if (frm.doc.technician) {
+			frm.add_custom_button(__("Send the link"), () =>
+				frappe
+					.call("gigafibre.api.tech_links.send", { dispatch_job: frm.doc.name })
+					.then(() => frappe.show_alert({ message: __("Link queued for SMS."), indicator: "green" }))
+			);
+		}
 		// One button per status the job may move to; the server owns the transition rules.
 		frm.call("next_statuses").then(({ message: statuses }) => {
 			(statuses || []).forEach((status) => {

@@ -65,6 +65,10 @@ class DispatchJob(Document):
 			job_status.check_transition(before.status if before else None, self.status)
 		if self.service_location and not self.customer:
 			self.customer = frappe.db.get_value("Service Location", self.service_location, "customer")
+			# Fetched fields were filled before the customer was known.
+			self.customer_name = (
+				frappe.db.get_value("Customer", self.customer, "customer_name") if self.customer else None
+			)
 		if self.scheduled_start and not self.scheduled_end and self.expected_duration:
 			self.scheduled_end = add_to_date(
 				get_datetime(self.scheduled_start), minutes=self.expected_duration

@@ -24,6 +24,7 @@ class FlowStep(Document):
 			"call_webhook",
 			"enqueue_method",
 			"create_todo",
+			"send_tech_link",
 		]
 		else_step: DF.Data
 		expression: DF.Code

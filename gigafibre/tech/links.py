@@ -1,0 +1,112 @@
+"""Technician magic links: issued, recorded, sent by SMS, verified, revoked.
+
+A link is valid while it is genuine (signature), unexpired, recorded in Technician Link and not
+revoked there, and its technician is active.
+"""
+
+from datetime import datetime, timedelta, timezone
+
+import frappe
+from frappe import _
+from frappe.utils import add_to_date, get_url, now_datetime
+
+from gigafibre.auth import magic_link
+from gigafibre.auth.service import link_secret
+
+TECH_SCOPE = "tech"
+
+
+def issue_link(technician: str, dispatch_job: str | None = None) -> tuple[str, str, str]:
+	"""(token, url, Technician Link name) for `technician`."""
+	if not frappe.db.get_value("Technician", technician, "active"):
+		frappe.throw(_("Technician {0} does not exist or is not active.").format(technician))
+	settings = frappe.get_single("Gigafibre Settings")
+	hours = settings.link_lifetime_hours or 24
+	token, claims = magic_link.issue(
+		link_secret(), technician, TECH_SCOPE, datetime.now(timezone.utc), timedelta(hours=hours)
+	)
+	issued_at = now_datetime()
+	record = frappe.get_doc(
+		{
+			"doctype": "Technician Link",
+			"technician": technician,
+			"token_id": claims.token_id,
+			"dispatch_job": dispatch_job,
+			"issued_at": issued_at,
+			"expires_at": add_to_date(issued_at, hours=hours),
+		}
+	).insert(ignore_permissions=True)
+	base = (settings.tech_base_url or get_url()).rstrip("/")
+	return token, f"{base}/j/{token}", record.name
+
+
+def send_link(technician: str, dispatch_job: str | None = None) -> str:
+	"""Issue a link and queue its SMS; returns the Technician Link, whose SMS status tells the outcome."""
+	mobile = frappe.db.get_value("Technician", technician, "mobile")
+	if not mobile:
+		frappe.throw(_("Technician {0} has no mobile number to send the link to.").format(technician))
+	token, url, name = issue_link(technician, dispatch_job)
+	frappe.db.set_value("Technician Link", name, {"sent_to": mobile, "sms_status": "Queued"})
+	frappe.enqueue(
+		"gigafibre.tech.links.deliver",
+		queue="short",
+		enqueue_after_commit=True,
+		now=bool(frappe.flags.gigafibre_flows_now),
+		link=name,
+		url=url,
+	)
+	return name
+
+
+def deliver(link: str, url: str) -> None:
+	"""Background job: the SMS itself. The URL travels only in the job, never in a stored field."""
+	from gigafibre.errors import ServiceError
+	from gigafibre.messaging.service import sms_client
+
+	record = frappe.get_doc("Technician Link", link)
+	body = _("Gigafibre: your jobs for today: {0} (valid {1} h)").format(
+		url, frappe.db.get_single_value("Gigafibre Settings", "link_lifetime_hours") or 24
+	)
+	try:
+		sms_client().send(record.sent_to, body)
+	except ServiceError as err:
+		record.db_set({"sms_status": "Failed", "sms_error": _(err.message).format(*err.args_)})
+		return
+	record.db_set({"sms_status": "Sent", "sms_error": None})
+
+
+def technician_for_token(token: str | None) -> str:
+	"""The technician a valid, unrevoked link stands for; 401 with a clear message otherwise."""
+	try:
+		claims = magic_link.verify(link_secret(), token, TECH_SCOPE, datetime.now(timezone.utc))
+	except (magic_link.LinkExpired, magic_link.LinkInvalid) as err:
+		frappe.throw(_(err.message), exc=frappe.AuthenticationError, title=_("Link refused"))
+	record = frappe.db.get_value(
+		"Technician Link", {"token_id": claims.token_id}, ["technician", "revoked"], as_dict=True
+	)
+	if not record or record.technician != claims.subject:
+		frappe.throw(_("This link is not valid."), exc=frappe.AuthenticationError, title=_("Link refused"))
+	if record.revoked:
+		frappe.throw(
+			_("This link was revoked. Ask your dispatcher for a new one."),
+			exc=frappe.AuthenticationError,
+			title=_("Link refused"),
+		)
+	if not frappe.db.get_value("Technician", claims.subject, "active"):
+		frappe.throw(_("This link is not valid."), exc=frappe.AuthenticationError, title=_("Link refused"))
+	return claims.subject
+
+
+def revoke(link: str) -> None:
+	frappe.db.set_value(
+		"Technician Link",
+		link,
+		{"revoked": 1, "revoked_at": now_datetime(), "revoked_by": frappe.session.user},
+	)
+
+
+def revoke_all(technician: str) -> int:
+	names = frappe.get_all("Technician Link", filters={"technician": technician, "revoked": 0}, pluck="name")
+	for name in names:
+		revoke(name)
+	return len(names)
