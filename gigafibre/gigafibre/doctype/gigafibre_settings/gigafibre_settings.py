@@ -16,6 +16,13 @@ class GigafibreSettings(Document):
 		from frappe.types import DF
 
 		checkin_radius_m: DF.Int
+		dispatch_average_speed: DF.Float
+		dispatch_road_factor: DF.Float
+		dispatch_time_limit: DF.Float
+		dispatch_weight_affinity: DF.Float
+		dispatch_weight_earliness: DF.Float
+		dispatch_weight_load: DF.Float
+		dispatch_weight_travel: DF.Float
 		flow_max_attempts: DF.Int
 		flow_retry_backoff_seconds: DF.Int
 		gemini_api_base: DF.Data
@@ -37,6 +44,8 @@ class GigafibreSettings(Document):
 		oktopus_token: DF.Password
 		oktopus_url: DF.Data
 		portal_base_url: DF.Data
+		routing_engine: DF.Literal["", "OSRM", "Valhalla"]
+		routing_url: DF.Data
 		stripe_api_base: DF.Data
 		stripe_publishable_key: DF.Data
 		stripe_secret_key: DF.Password
@@ -63,6 +72,14 @@ class GigafibreSettings(Document):
 			frappe.throw(_("Link lifetime must be between 1 and 720 hours."))
 		if (self.checkin_radius_m or 0) <= 0:
 			frappe.throw(_("The check-in radius must be more than 0 metres."))
+		if (self.dispatch_road_factor or 1) < 1:
+			frappe.throw(
+				_("The road factor cannot be below 1: roads are never shorter than a straight line.")
+			)
+		if (self.dispatch_average_speed or 1) <= 0 or (self.dispatch_time_limit or 1) <= 0:
+			frappe.throw(_("The average speed and the planner time limit must be more than 0."))
+		if self.routing_engine and not self.routing_url:
+			frappe.throw(_("Give the routing table URL of {0}.").format(self.routing_engine))
 		if (self.flow_max_attempts or 0) < 1:
 			frappe.throw(_("Max attempts per action must be at least 1."))
 
@@ -78,4 +95,5 @@ URL_FIELDS = (
 	"oktopus_url",
 	"traccar_url",
 	"modem_bridge_url",
+	"routing_url",
 )
