@@ -43,9 +43,14 @@ website_route_rules = [
 	{"from_route": "/j/<token>", "to_route": "j"},
 ]
 
+# ---------------------------------------------------------------- webhooks
+# Which function processes each source's stored Webhook Events (gigafibre/webhooks/intake.py).
+gigafibre_webhook_handlers = {}
+
 # ---------------------------------------------------------------- scheduler
 scheduler_events = {
 	"cron": {
 		"* * * * *": ["gigafibre.tasks.wake_flow_runs"],
 	},
+	"hourly": ["gigafibre.tasks.retry_failed_webhooks"],
 }

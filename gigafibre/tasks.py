@@ -5,3 +5,9 @@ def wake_flow_runs() -> None:
 	from gigafibre.flows.runner import wake_due_runs
 
 	wake_due_runs()
+
+
+def retry_failed_webhooks() -> None:
+	from gigafibre.webhooks.intake import retry_failed
+
+	retry_failed()

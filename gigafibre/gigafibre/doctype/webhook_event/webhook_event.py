@@ -2,6 +2,7 @@
 # For license information, please see license.txt
 
 import frappe
+from frappe import _
 from frappe.model.document import Document
 
 
@@ -26,7 +27,17 @@ class WebhookEvent(Document):
 		status: DF.Literal["Received", "Processed", "Failed", "Ignored"]
 	# end: auto-generated types
 
-	pass
+	@frappe.whitelist()
+	def retry(self) -> None:
+		"""Process a failed event again (its raw body is kept), in the background."""
+		self.check_permission("write")
+		from gigafibre.webhooks.intake import enqueue_processing, handler_for
+
+		handler = handler_for(self.source)
+		if self.status not in ("Failed", "Received") or not handler:
+			frappe.throw(_("Only a failed or unprocessed event of a known source can be retried."))
+		enqueue_processing(self.name, handler)
+		frappe.msgprint(_("Retry queued."), alert=True)
 
 
 def on_doctype_update() -> None:

@@ -1,0 +1,1 @@
+"""Inbound webhooks: verified by the caller's endpoint, stored first, processed in the background."""
