@@ -15,7 +15,15 @@ export_python_type_annotations = True
 
 # ---------------------------------------------------------------- install and data
 after_install = "gigafibre.install.after_install"
-after_migrate = ["gigafibre.install.ensure_link_secret", "gigafibre.install.ensure_seed_flows"]
+after_migrate = [
+	"gigafibre.install.ensure_link_secret",
+	"gigafibre.install.ensure_seed_flows",
+	"gigafibre.portal.auth.ensure_portal_user",
+]
+
+# ---------------------------------------------------------------- customer portal
+# A portal session token in `Authorization: Bearer` speaks for its customer (gigafibre/portal/auth.py).
+auth_hooks = ["gigafibre.portal.auth.authenticate"]
 
 fixtures = [
 	{"dt": "Role", "filters": [["name", "in", ["Dispatcher", "Technician", "Gigafibre Manager"]]]},

@@ -6,8 +6,11 @@ import frappe
 
 
 def after_install() -> None:
+	from gigafibre.portal.auth import ensure_portal_user
+
 	ensure_link_secret()
 	ensure_seed_flows()
+	ensure_portal_user()
 
 
 def ensure_link_secret() -> None:

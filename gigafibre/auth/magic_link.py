@@ -38,12 +38,18 @@ class LinkClaims:
 
 
 def issue(
-	secret: str, subject: str, scope: str, now: datetime, lifetime: timedelta = DEFAULT_LIFETIME
+	secret: str,
+	subject: str,
+	scope: str,
+	now: datetime,
+	lifetime: timedelta = DEFAULT_LIFETIME,
+	token_id: str | None = None,
 ) -> tuple[str, LinkClaims]:
+	"""A signed token; `token_id` ties it to an existing id (a session to the link that opened it)."""
 	if not secret:
 		raise LinkInvalid(_("No link signing secret is configured."))
 	now = _utc(now)
-	claims = LinkClaims(subject, scope, secrets.token_urlsafe(16), now, now + lifetime)
+	claims = LinkClaims(subject, scope, token_id or secrets.token_urlsafe(16), now, now + lifetime)
 	token = jwt.encode(
 		{
 			"iss": ISSUER,

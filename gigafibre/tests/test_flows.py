@@ -9,7 +9,14 @@ from frappe.utils import add_to_date, now_datetime
 from gigafibre.flows import dispatch_event
 from gigafibre.flows.runner import cancel_run, clear_cache, event_listeners, retry_run, wake_due_runs
 from gigafibre.tests.peers import LoopbackPeer, Reply
-from gigafibre.tests.utils import make_location, make_submitted_invoice, make_technician, pay, test_customer
+from gigafibre.tests.utils import (
+	ensure_outgoing_email_account,
+	make_location,
+	make_submitted_invoice,
+	make_technician,
+	pay,
+	test_customer,
+)
 
 TWILIO_SID = "AC" + "1" * 32
 
@@ -442,18 +449,7 @@ class TestActions(FlowTestCase):
 		self.assertEqual(self.twilio.requests[-1].form()["Body"], "Bonjour")
 
 	def test_send_email_queues_a_french_message(self):
-		if not frappe.db.exists("Email Account", {"default_outgoing": 1}):
-			frappe.get_doc(
-				{
-					"doctype": "Email Account",
-					"email_account_name": "_Test Gigafibre Outgoing",
-					"email_id": "bonjour@gigafibre.ca",
-					"enable_outgoing": 1,
-					"default_outgoing": 1,
-					"smtp_server": "127.0.0.1",
-					"no_smtp_authentication": 1,
-				}
-			).insert()
+		ensure_outgoing_email_account()
 		out = self.run_action(
 			"send_email",
 			{"recipients": "client@exemple.ca", "subject": "Votre rendez-vous", "message": "Bonjour"},

@@ -110,3 +110,19 @@ def call_endpoint(method: str, user: str = "Guest", token: str | None = None, ge
 	frappe.local.request_ip = "127.0.0.1"
 	frappe.local.form_dict = frappe._dict(frappe.local.request.args if get else frappe.local.request.form)
 	return execute_cmd(method)
+
+
+def ensure_outgoing_email_account() -> None:
+	"""frappe.sendmail needs a default outgoing account; a loopback one, never used to send here."""
+	if not frappe.db.exists("Email Account", {"default_outgoing": 1}):
+		frappe.get_doc(
+			{
+				"doctype": "Email Account",
+				"email_account_name": "_Test Gigafibre Outgoing",
+				"email_id": "bonjour@gigafibre.ca",
+				"enable_outgoing": 1,
+				"default_outgoing": 1,
+				"smtp_server": "127.0.0.1",
+				"no_smtp_authentication": 1,
+			}
+		).insert()

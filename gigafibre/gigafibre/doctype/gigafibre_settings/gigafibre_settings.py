@@ -43,6 +43,7 @@ class GigafibreSettings(Document):
 		oktopus_mqtt_username: DF.Data
 		oktopus_token: DF.Password
 		oktopus_url: DF.Data
+		pbx_webhook_secret: DF.Password
 		portal_base_url: DF.Data
 		routing_engine: DF.Literal["", "OSRM", "Valhalla"]
 		routing_url: DF.Data

@@ -1,0 +1,103 @@
+"""The customer portal's endpoints (portal.gigafibre.ca calls them).
+
+`request_link` and `exchange` are open to guests; every other call carries
+`Authorization: Bearer <session token>` (see gigafibre/portal/auth.py) and only ever reads or
+writes that customer's records: another customer's record answers 404.
+"""
+
+import frappe
+from frappe import _
+from frappe.rate_limiter import rate_limit
+
+from gigafibre.errors import InvalidValue
+from gigafibre.portal import account, links
+from gigafibre.portal.auth import current_customer
+
+SAME_ANSWER = "If an account matches, a link is on its way by the same channel."
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(limit=10, seconds=3600)
+def request_link(identifier: str | None = None) -> dict:
+	"""Send a portal link to the customer(s) with this email or mobile number; the same answer
+	whether or not one matches."""
+	try:
+		links.request(identifier)
+	except InvalidValue as err:
+		frappe.throw(_(err.message).format(*err.args_))
+	return {"message": _(SAME_ANSWER)}
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(limit=30, seconds=3600)
+def exchange(token: str | None = None) -> dict:
+	"""A link's token for a 24 h session token; a link works once."""
+	return links.exchange(token)
+
+
+@frappe.whitelist(methods=["GET"])
+def dashboard() -> dict:
+	return account.dashboard(current_customer())
+
+
+@frappe.whitelist(methods=["GET"])
+def invoices() -> list[dict]:
+	return account.invoices(current_customer())
+
+
+@frappe.whitelist(methods=["GET"])
+def invoice(name: str) -> dict:
+	return account.invoice(current_customer(), name)
+
+
+@frappe.whitelist(methods=["GET"])
+def invoice_pdf(name: str) -> None:
+	frappe.local.response.filename = f"{name}.pdf"
+	frappe.local.response.filecontent = account.invoice_pdf(current_customer(), name)
+	frappe.local.response.type = "pdf"
+
+
+@frappe.whitelist(methods=["POST"])
+def pay(name: str) -> dict:
+	"""A Stripe Checkout page for the invoice's outstanding amount."""
+	from gigafibre.payments.service import checkout_for_invoice
+
+	customer = current_customer()
+	account.own_invoice(customer, name)
+	base = links._portal_base()
+	return {
+		"url": checkout_for_invoice(
+			name, success_url=f"{base}/#/invoices/{name}?paid=1", cancel_url=f"{base}/#/invoices/{name}"
+		)
+	}
+
+
+@frappe.whitelist(methods=["POST"])
+def billing_portal() -> dict:
+	"""Stripe's billing portal: cards on file and pre-authorized payments."""
+	from gigafibre.payments.service import billing_portal_url
+
+	return {"url": billing_portal_url(current_customer(), return_url=f"{links._portal_base()}/#/account")}
+
+
+@frappe.whitelist(methods=["GET"])
+def tickets() -> list[dict]:
+	return account.tickets(current_customer())
+
+
+@frappe.whitelist(methods=["GET"])
+def ticket(name: str) -> dict:
+	return account.ticket(current_customer(), name)
+
+
+@frappe.whitelist(methods=["POST"])
+@rate_limit(limit=20, seconds=3600)
+def open_ticket(subject: str, message: str) -> dict:
+	return {"name": account.open_ticket(current_customer(), subject, message)}
+
+
+@frappe.whitelist(methods=["POST"])
+@rate_limit(limit=60, seconds=3600)
+def reply_ticket(name: str, message: str) -> dict:
+	account.reply(current_customer(), name, message)
+	return account.ticket(current_customer(), name)

@@ -1,0 +1,175 @@
+"""A customer's account as the portal shows it; every function takes the customer it serves."""
+
+from contextlib import contextmanager
+
+import frappe
+from frappe import _
+from frappe.utils import flt, getdate, nowdate
+
+INVOICE_FIELDS = [
+	"name",
+	"posting_date",
+	"due_date",
+	"grand_total",
+	"outstanding_amount",
+	"currency",
+	"status",
+]
+
+
+def not_found(doctype: str, name: str):
+	# The same answer for another customer's record as for one that does not exist.
+	raise frappe.DoesNotExistError(_("{0} {1} not found").format(_(doctype), name))
+
+
+def own_invoice(customer: str, name: str):
+	row = frappe.db.get_value("Sales Invoice", name, ["customer", "docstatus"], as_dict=True)
+	if not row or row.customer != customer or row.docstatus != 1:
+		not_found("Sales Invoice", name)
+	return frappe.get_doc("Sales Invoice", name)
+
+
+def dashboard(customer: str) -> dict:
+	invoices = frappe.get_all(
+		"Sales Invoice",
+		filters={"customer": customer, "docstatus": 1, "outstanding_amount": (">", 0)},
+		fields=INVOICE_FIELDS,
+		order_by="due_date asc",
+	)
+	locations = frappe.get_all(
+		"Service Location",
+		filters={"customer": customer, "location_status": ("!=", "Inactive")},
+		fields=["name", "address_line1", "city", "postal_code", "location_status"],
+	)
+	for location in locations:
+		location.equipment = frappe.get_all(
+			"Service Equipment",
+			filters={"service_location": location.name, "status": "Installed"},
+			fields=["equipment_type", "brand", "model"],
+		)
+	return {
+		"customer": frappe.db.get_value("Customer", customer, ["name", "customer_name"], as_dict=True),
+		"balance": sum(flt(i.outstanding_amount) for i in invoices),
+		"currency": invoices[0].currency
+		if invoices
+		else frappe.db.get_value("Customer", customer, "default_currency"),
+		"overdue": [i for i in invoices if i.due_date and getdate(i.due_date) < getdate(nowdate())],
+		"next_invoice": invoices[0] if invoices else None,
+		"services": locations,
+	}
+
+
+def invoices(customer: str) -> list[dict]:
+	return frappe.get_all(
+		"Sales Invoice",
+		filters={"customer": customer, "docstatus": 1},
+		fields=INVOICE_FIELDS,
+		order_by="posting_date desc",
+		limit=200,
+	)
+
+
+def invoice(customer: str, name: str) -> dict:
+	doc = own_invoice(customer, name)
+	return {
+		**{f: doc.get(f) for f in INVOICE_FIELDS},
+		"net_total": doc.net_total,
+		"items": [
+			{"item_name": i.item_name, "qty": i.qty, "rate": i.rate, "amount": i.amount} for i in doc.items
+		],
+		"taxes": [{"description": t.description, "tax_amount": t.tax_amount} for t in doc.taxes],
+	}
+
+
+@contextmanager
+def as_system():
+	"""For what Frappe checks by user (printing): only after our own customer check has passed."""
+	user = frappe.session.user
+	frappe.set_user("Administrator")
+	try:
+		yield
+	finally:
+		frappe.set_user(user)
+
+
+def invoice_pdf(customer: str, name: str) -> bytes:
+	own_invoice(customer, name)
+	with as_system():
+		return frappe.get_print("Sales Invoice", name, as_pdf=True)
+
+
+def tickets(customer: str) -> list[dict]:
+	filters = {"customer": customer}
+	if frappe.get_meta("Issue").has_field("gigafibre_channel"):
+		filters["gigafibre_channel"] = ("is", "not set")  # conversations are threads, not tickets
+	return frappe.get_all(
+		"Issue",
+		filters=filters,
+		fields=["name", "subject", "status", "opening_date", "modified"],
+		order_by="modified desc",
+		limit=100,
+	)
+
+
+def own_ticket(customer: str, name: str):
+	if frappe.db.get_value("Issue", name, "customer") != customer:
+		not_found("Issue", name)
+	return frappe.get_doc("Issue", name)
+
+
+def ticket(customer: str, name: str) -> dict:
+	issue = own_ticket(customer, name)
+	return {
+		"name": issue.name,
+		"subject": issue.subject,
+		"status": issue.status,
+		"opening_date": issue.opening_date,
+		"messages": messages_of("Issue", issue.name),
+	}
+
+
+def open_ticket(customer: str, subject: str, message: str) -> str:
+	subject, message = (subject or "").strip(), (message or "").strip()
+	if not subject or not message:
+		frappe.throw(_("Give the ticket a subject and a message."))
+	issue = frappe.get_doc(
+		{
+			"doctype": "Issue",
+			"subject": subject[:140],
+			"description": frappe.utils.escape_html(message),
+			"customer": customer,
+			"raised_by": frappe.db.get_value("Customer", customer, "email_id"),
+		}
+	).insert(ignore_permissions=True)
+	return issue.name
+
+
+def reply(customer: str, name: str, message: str) -> None:
+	issue = own_ticket(customer, name)
+	message = (message or "").strip()
+	if not message:
+		frappe.throw(_("The message is empty."))
+	frappe.get_doc(
+		{
+			"doctype": "Communication",
+			"communication_type": "Communication",
+			"communication_medium": "Other",
+			"sent_or_received": "Received",
+			"subject": issue.subject,
+			"content": frappe.utils.escape_html(message),
+			"reference_doctype": "Issue",
+			"reference_name": issue.name,
+			"timeline_links": [{"link_doctype": "Customer", "link_name": customer}],
+		}
+	).insert(ignore_permissions=True)
+	if issue.status in ("Resolved", "Closed"):
+		issue.db_set("status", "Open")
+
+
+def messages_of(doctype: str, name: str) -> list[dict]:
+	return frappe.get_all(
+		"Communication",
+		filters={"reference_doctype": doctype, "reference_name": name, "communication_type": "Communication"},
+		fields=["name", "content", "sent_or_received", "communication_date", "communication_medium"],
+		order_by="communication_date asc",
+	)

@@ -1,0 +1,196 @@
+"""Passwordless portal access: a link by SMS or email, exchanged once for a 24 h session.
+
+`request` answers the same way, in the same time, whether or not a customer matches: the lookup
+and the sending happen in a background job.
+"""
+
+import hashlib
+from datetime import datetime, timedelta, timezone
+
+import frappe
+from frappe import _
+from frappe.utils import add_to_date, now_datetime
+
+from gigafibre.auth import magic_link
+from gigafibre.auth.service import link_secret
+from gigafibre.errors import InvalidValue
+from gigafibre.portal.identity import parse_identifier
+
+LINK_SCOPE = "portal-link"
+SESSION_SCOPE = "portal"
+LINK_LIFETIME = timedelta(hours=24)
+SESSION_LIFETIME = timedelta(hours=24)
+# Links one identifier may ask for in an hour, whatever the IP.
+PER_IDENTIFIER_PER_HOUR = 5
+
+
+def request(identifier: str) -> None:
+	kind, value = parse_identifier(identifier)
+	# make_key: the site's own prefix, so two sites on one Redis keep separate counts.
+	counter = frappe.cache.make_key(
+		f"gigafibre:portal-link-requests:{hashlib.sha256(value.encode()).hexdigest()}"
+	)
+	count = frappe.cache.incrby(counter, 1)
+	if count == 1:
+		frappe.cache.expire(counter, 3600)
+	frappe.enqueue(
+		"gigafibre.portal.links.deliver",
+		queue="short",
+		enqueue_after_commit=True,
+		now=bool(frappe.flags.gigafibre_flows_now),
+		kind=kind,
+		value=value,
+		over_limit=count > PER_IDENTIFIER_PER_HOUR,
+	)
+
+
+def deliver(kind: str, value: str, over_limit: bool = False) -> list[str]:
+	"""Background job: one link per customer the identifier belongs to, by the same channel."""
+	if over_limit:
+		return []
+	sent = []
+	for customer in customers_for(kind, value):
+		token, name = issue(customer, "Email" if kind == "email" else "SMS", value)
+		url = f"{_portal_base()}/#/?token={token}"
+		if kind == "email":
+			frappe.sendmail(
+				recipients=[value],
+				subject=_("Your Gigafibre customer portal link"),
+				message=_(
+					'<p>Hello,</p><p>Here is your link to the Gigafibre customer portal. It works once and stays valid for 24 hours:</p><p><a href="{0}">{0}</a></p><p>If you did not ask for it, you can ignore this message.</p>'
+				).format(url),
+				reference_doctype="Customer",
+				reference_name=customer,
+				now=False,
+			)
+		else:
+			from gigafibre.messaging.service import sms_client
+
+			sms_client().send(
+				value, _("Gigafibre: your customer portal link (valid 24 h, works once): {0}").format(url)
+			)
+		sent.append(name)
+	return sent
+
+
+def customers_for(kind: str, value: str) -> list[str]:
+	"""Customers whose own record, contacts or service-location contacts carry this email or phone."""
+	if kind == "email":
+		customer_field, contact_table, contact_field, location_field = (
+			"email_id",
+			"Contact Email",
+			"email_id",
+			"email",
+		)
+	else:
+		customer_field, contact_table, contact_field, location_field = (
+			"mobile_no",
+			"Contact Phone",
+			"phone",
+			"phone",
+		)
+	found = frappe.get_all("Customer", filters={customer_field: value}, pluck="name")
+	contacts = frappe.get_all(
+		contact_table, filters={contact_field: value, "parenttype": "Contact"}, pluck="parent"
+	)
+	if contacts:
+		found += frappe.get_all(
+			"Dynamic Link",
+			filters={"parenttype": "Contact", "parent": ("in", contacts), "link_doctype": "Customer"},
+			pluck="link_name",
+		)
+	locations = frappe.get_all(
+		"Service Location Contact",
+		filters={location_field: value, "parenttype": "Service Location"},
+		pluck="parent",
+	)
+	if locations:
+		found += frappe.get_all("Service Location", filters={"name": ("in", locations)}, pluck="customer")
+	found = {c for c in found if c}
+	if not found:
+		return []
+	return sorted(
+		frappe.get_all("Customer", filters={"name": ("in", list(found)), "disabled": 0}, pluck="name")
+	)
+
+
+def issue(customer: str, channel: str, sent_to: str) -> tuple[str, str]:
+	token, claims = magic_link.issue(
+		link_secret(), customer, LINK_SCOPE, datetime.now(timezone.utc), LINK_LIFETIME
+	)
+	issued_at = now_datetime()
+	record = frappe.get_doc(
+		{
+			"doctype": "Portal Link",
+			"customer": customer,
+			"token_id": claims.token_id,
+			"channel": channel,
+			"sent_to": sent_to,
+			"issued_at": issued_at,
+			"expires_at": add_to_date(issued_at, hours=LINK_LIFETIME.total_seconds() / 3600),
+		}
+	).insert(ignore_permissions=True)
+	return token, record.name
+
+
+def exchange(token: str) -> dict:
+	"""A link token for a session token, once: the same link a second time is refused."""
+	claims = _verified(token, LINK_SCOPE)
+	link = frappe.db.get_value(
+		"Portal Link",
+		{"token_id": claims.token_id},
+		["name", "customer", "used_at", "revoked"],
+		as_dict=True,
+		for_update=True,
+	)
+	if not link or link.customer != claims.subject or link.revoked:
+		_refuse(_("This link is not valid."))
+	if link.used_at:
+		_refuse(_("This link was already used. Ask for a new one."))
+	frappe.db.set_value("Portal Link", link.name, "used_at", now_datetime())
+	# The session carries the link's id, so revoking the link ends the session too.
+	session, session_claims = magic_link.issue(
+		link_secret(),
+		link.customer,
+		SESSION_SCOPE,
+		datetime.now(timezone.utc),
+		SESSION_LIFETIME,
+		claims.token_id,
+	)
+	return {
+		"token": session,
+		"customer": link.customer,
+		"customer_name": frappe.db.get_value("Customer", link.customer, "customer_name"),
+		"expires_at": session_claims.expires_at.isoformat(),
+	}
+
+
+def session_customer(token: str | None) -> str | None:
+	"""The customer of a valid portal session token, or None (any other Bearer token is not ours)."""
+	try:
+		claims = magic_link.verify(link_secret(), token, SESSION_SCOPE, datetime.now(timezone.utc))
+	except InvalidValue:
+		return None
+	link = frappe.db.get_value(
+		"Portal Link", {"token_id": claims.token_id}, ["customer", "revoked"], as_dict=True
+	)
+	if not link or link.revoked or link.customer != claims.subject:
+		return None
+	return claims.subject
+
+
+def _verified(token: str, scope: str) -> magic_link.LinkClaims:
+	try:
+		return magic_link.verify(link_secret(), token, scope, datetime.now(timezone.utc))
+	except InvalidValue as err:
+		_refuse(_(err.message).format(*err.args_))
+
+
+def _refuse(message: str):
+	frappe.throw(message, exc=frappe.AuthenticationError, title=_("Link refused"))
+
+
+def _portal_base() -> str:
+	return (
+		frappe.db.get_single_value("Gigafibre Settings", "portal_base_url") or frappe.utils.get_url()
+	).rstrip("/")

@@ -1,0 +1,199 @@
+"""The customer portal: passwordless links, the Bearer session, and a customer's own records only."""
+
+from unittest.mock import patch
+
+import frappe
+from frappe.auth import validate_auth
+from frappe.handler import execute_cmd
+from frappe.tests.utils import FrappeTestCase
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from gigafibre.portal import links
+from gigafibre.portal.auth import PORTAL_USER
+from gigafibre.tests.peers import LoopbackPeer, Reply
+from gigafibre.tests.utils import ensure_outgoing_email_account, make_submitted_invoice, test_customer
+
+API = "gigafibre.api.portal."
+
+
+def twilio_created(request):
+	form = request.form()
+	return Reply(201, {"sid": "SM" + "d" * 32, "status": "queued", "to": form["To"], "body": form["Body"]})
+
+
+class TestPortal(FrappeTestCase):
+	calls = 0
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		frappe.flags.gigafibre_flows_now = True
+		cls.twilio = LoopbackPeer(twilio_created).__enter__()
+		settings = frappe.get_single("Gigafibre Settings")
+		settings.update(
+			{
+				"twilio_account_sid": "AC" + "3" * 32,
+				"twilio_auth_token": "token",
+				"twilio_from_number": "+15145550100",
+				"twilio_api_base": cls.twilio.url,
+				"portal_base_url": "https://portal.gigafibre.ca",
+			}
+		)
+		settings.save()
+		ensure_outgoing_email_account()
+		cls.alice = test_customer("_Test Portal Alice", mobile="+18195550161")
+		frappe.db.set_value("Customer", cls.alice, "email_id", "alice@exemple.ca")
+		cls.bob = test_customer("_Test Portal Bob", mobile="+18195550162")
+		cls.alice_invoice = make_submitted_invoice(cls.alice, rate=80)
+		cls.bob_invoice = make_submitted_invoice(cls.bob, rate=120)
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.flags.gigafibre_flows_now = False
+		cls.twilio.__exit__(None, None, None)
+		frappe.set_user("Administrator")
+		super().tearDownClass()
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.local.request = None
+		frappe.local.portal_customer = None
+
+	def call(self, method, session=None, get=False, **fields):
+		headers = {"Authorization": f"Bearer {session}"} if session else {}
+		if get:
+			environ = EnvironBuilder(
+				method="GET", path=f"/api/method/{API}{method}", query_string=fields, headers=headers
+			).get_environ()
+		else:
+			environ = EnvironBuilder(
+				method="POST", path=f"/api/method/{API}{method}", data=fields, headers=headers
+			).get_environ()
+		frappe.set_user("Guest")
+		frappe.local.request = Request(environ)
+		# A fresh address per call: the per-IP rate limit is not what these tests are about.
+		TestPortal.calls += 1
+		frappe.local.request_ip = f"127.9.{TestPortal.calls // 250}.{TestPortal.calls % 250}"
+		frappe.local.form_dict = frappe._dict(frappe.local.request.args if get else frappe.local.request.form)
+		frappe.local.portal_customer = None
+		validate_auth()  # what frappe.app does before any handler
+		return execute_cmd(API + method)
+
+	def session_for(self, customer):
+		token, _name = links.issue(customer, "SMS", "+18195550161")
+		return self.call("exchange", token=token)["token"]
+
+	# ------------------------------------------------------------ links
+
+	def test_same_answer_whether_or_not_a_customer_matches(self):
+		sent_before = len(self.twilio.requests)
+		known = self.call("request_link", identifier="819 555-0161")
+		unknown = self.call("request_link", identifier="819 555-0199")
+		self.assertEqual(known, unknown)
+		sent = self.twilio.requests[sent_before:]
+		self.assertEqual([r.form()["To"] for r in sent], ["+18195550161"], [r.form()["Body"] for r in sent])
+		sms = sent[0]
+		self.assertIn("https://portal.gigafibre.ca/#/?token=", sms.form()["Body"])
+		with self.assertRaisesRegex(frappe.ValidationError, "email address or your mobile"):
+			self.call("request_link", identifier="bonjour")
+
+	def test_email_link_is_queued_in_french(self):
+		frappe.local.lang = "fr"
+		try:
+			self.call("request_link", identifier="Alice@Exemple.ca")
+		finally:
+			frappe.local.lang = "en"
+		queued = frappe.get_last_doc("Email Queue")
+		self.assertIn("portal.gigafibre.ca/#/?token=", queued.message)
+		self.assertEqual(
+			frappe.db.get_value("Portal Link", {"customer": self.alice, "channel": "Email"}, "sent_to"),
+			"alice@exemple.ca",
+		)
+
+	def test_per_identifier_limit_sends_nothing_more_but_answers_the_same(self):
+		frappe.cache.delete_keys("gigafibre:portal-link-requests:")
+		sent_before = len(self.twilio.requests)
+		answers = {
+			str(self.call("request_link", identifier="+1 819 555 0162"))
+			for _ in range(links.PER_IDENTIFIER_PER_HOUR + 2)
+		}
+		self.assertEqual(len(answers), 1)
+		self.assertEqual(len(self.twilio.requests) - sent_before, links.PER_IDENTIFIER_PER_HOUR)
+		frappe.cache.delete_keys("gigafibre:portal-link-requests:")
+
+	def test_a_link_opens_one_session_once(self):
+		token, name = links.issue(self.alice, "SMS", "+18195550161")
+		session = self.call("exchange", token=token)
+		self.assertEqual(session["customer"], self.alice)
+		self.assertTrue(frappe.db.get_value("Portal Link", name, "used_at"))
+		with self.assertRaisesRegex(frappe.AuthenticationError, "already used"):
+			self.call("exchange", token=token)
+		with self.assertRaises(frappe.AuthenticationError):
+			self.call("exchange", token="abc.def.ghi")
+
+	# ------------------------------------------------------------ the session
+
+	def test_bearer_session_speaks_for_its_customer(self):
+		session = self.session_for(self.alice)
+		dashboard = self.call("dashboard", session=session, get=True)
+		self.assertEqual(frappe.session.user, PORTAL_USER)
+		self.assertEqual(dashboard["customer"]["name"], self.alice)
+		self.assertEqual(dashboard["balance"], 80)
+		self.assertEqual(dashboard["next_invoice"]["name"], self.alice_invoice.name)
+
+	def test_unknown_bearer_and_no_session_refused(self):
+		with self.assertRaises(frappe.AuthenticationError):
+			self.call("dashboard", session="not-a-portal-token", get=True)
+		with self.assertRaises(frappe.PermissionError):
+			self.call("dashboard", get=True)  # a guest: the method is not open to guests
+
+	def test_revoking_the_link_ends_the_session(self):
+		token, name = links.issue(self.bob, "SMS", "+18195550162")
+		session = self.call("exchange", token=token)["token"]
+		self.call("invoices", session=session, get=True)
+		frappe.db.set_value("Portal Link", name, "revoked", 1)
+		with self.assertRaises(frappe.AuthenticationError):
+			self.call("invoices", session=session, get=True)
+
+	def test_another_customers_invoice_is_not_found(self):
+		session = self.session_for(self.alice)
+		own = self.call("invoice", session=session, get=True, name=self.alice_invoice.name)
+		self.assertEqual((own["name"], own["outstanding_amount"]), (self.alice_invoice.name, 80))
+		with self.assertRaises(frappe.DoesNotExistError):
+			self.call("invoice", session=session, get=True, name=self.bob_invoice.name)
+		with self.assertRaises(frappe.DoesNotExistError):
+			self.call("invoice", session=session, get=True, name="SINV-DOES-NOT-EXIST")
+		self.assertEqual(
+			[i["name"] for i in self.call("invoices", session=session, get=True)], [self.alice_invoice.name]
+		)
+
+	def test_invoice_pdf(self):
+		import shutil
+
+		if not shutil.which("wkhtmltopdf"):
+			self.skipTest("wkhtmltopdf is not installed in this bench")
+		session = self.session_for(self.alice)
+		# Printing writes an Access Log and commits it: that would commit this test's records too.
+		with patch("frappe.www.printview.make_access_log"):
+			self.call("invoice_pdf", session=session, get=True, name=self.alice_invoice.name)
+		self.assertTrue(frappe.local.response.filecontent.startswith(b"%PDF"))
+		with self.assertRaises(frappe.DoesNotExistError):
+			self.call("invoice_pdf", session=session, get=True, name=self.bob_invoice.name)
+
+	def test_tickets_open_reply_and_scope(self):
+		alice = self.session_for(self.alice)
+		opened = self.call(
+			"open_ticket", session=alice, subject="Internet lent", message="Depuis hier soir <b>très</b> lent"
+		)
+		ticket = self.call(
+			"reply_ticket", session=alice, name=opened["name"], message="Toujours lent ce matin"
+		)
+		self.assertEqual(ticket["subject"], "Internet lent")
+		self.assertEqual(ticket["messages"][-1]["content"], "Toujours lent ce matin")
+		self.assertIn(opened["name"], [t["name"] for t in self.call("tickets", session=alice, get=True)])
+		bob = self.session_for(self.bob)
+		with self.assertRaises(frappe.DoesNotExistError):
+			self.call("ticket", session=bob, get=True, name=opened["name"])
+		with self.assertRaises(frappe.ValidationError):
+			self.call("open_ticket", session=alice, subject="", message="")
