@@ -10,29 +10,15 @@ from gigafibre.flows import dispatch_event
 from gigafibre.flows.runner import cancel_run, clear_cache, event_listeners, retry_run, wake_due_runs
 from gigafibre.tests.peers import LoopbackPeer, Reply
 from gigafibre.tests.utils import (
+	TWILIO_SID,
 	ensure_outgoing_email_account,
 	make_location,
 	make_submitted_invoice,
 	make_technician,
 	pay,
+	start_twilio_stub,
 	test_customer,
 )
-
-TWILIO_SID = "AC" + "1" * 32
-
-
-def twilio_created(request):
-	form = request.form()
-	return Reply(
-		201,
-		{
-			"sid": "SM" + "b" * 32,
-			"status": "queued",
-			"to": form["To"],
-			"from": form["From"],
-			"body": form["Body"],
-		},
-	)
 
 
 def make_template(
@@ -55,17 +41,7 @@ class FlowTestCase(FrappeTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		frappe.flags.gigafibre_flows_now = True
-		cls.twilio = LoopbackPeer(twilio_created).__enter__()
-		settings = frappe.get_single("Gigafibre Settings")
-		settings.update(
-			{
-				"twilio_account_sid": TWILIO_SID,
-				"twilio_auth_token": "token",
-				"twilio_from_number": "+15145550100",
-				"twilio_api_base": cls.twilio.url,
-			}
-		)
-		settings.save()
+		cls.twilio = start_twilio_stub()
 		# The seed flows would add their own runs to every event; these tests bring their own templates.
 		for name in frappe.get_all("Flow Template", filters={"enabled": 1}, pluck="name"):
 			frappe.db.set_value("Flow Template", name, "enabled", 0)

@@ -12,14 +12,14 @@ from werkzeug.wrappers import Request
 from gigafibre.portal import links
 from gigafibre.portal.auth import PORTAL_USER
 from gigafibre.tests.peers import LoopbackPeer, Reply
-from gigafibre.tests.utils import ensure_outgoing_email_account, make_submitted_invoice, test_customer
+from gigafibre.tests.utils import (
+	ensure_outgoing_email_account,
+	make_submitted_invoice,
+	start_twilio_stub,
+	test_customer,
+)
 
 API = "gigafibre.api.portal."
-
-
-def twilio_created(request):
-	form = request.form()
-	return Reply(201, {"sid": "SM" + "d" * 32, "status": "queued", "to": form["To"], "body": form["Body"]})
 
 
 class TestPortal(FrappeTestCase):
@@ -29,18 +29,7 @@ class TestPortal(FrappeTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		frappe.flags.gigafibre_flows_now = True
-		cls.twilio = LoopbackPeer(twilio_created).__enter__()
-		settings = frappe.get_single("Gigafibre Settings")
-		settings.update(
-			{
-				"twilio_account_sid": "AC" + "3" * 32,
-				"twilio_auth_token": "token",
-				"twilio_from_number": "+15145550100",
-				"twilio_api_base": cls.twilio.url,
-				"portal_base_url": "https://portal.gigafibre.ca",
-			}
-		)
-		settings.save()
+		cls.twilio = start_twilio_stub(portal_base_url="https://portal.gigafibre.ca")
 		ensure_outgoing_email_account()
 		cls.alice = test_customer("_Test Portal Alice", mobile="+18195550161")
 		frappe.db.set_value("Customer", cls.alice, "email_id", "alice@exemple.ca")

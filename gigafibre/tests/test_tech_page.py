@@ -9,14 +9,9 @@ from frappe.utils import add_to_date, now_datetime
 from gigafibre.tech import links
 from gigafibre.tech.workday import CheckInTooFar
 from gigafibre.tests.peers import LoopbackPeer, Reply
-from gigafibre.tests.utils import call_endpoint, make_location, make_technician
+from gigafibre.tests.utils import TWILIO_SID, call_endpoint, make_location, make_technician, start_twilio_stub
 
 API = "gigafibre.api.tech."
-
-
-def twilio_created(request):
-	form = request.form()
-	return Reply(201, {"sid": "SM" + "c" * 32, "status": "queued", "to": form["To"], "body": form["Body"]})
 
 
 class TestTechPage(FrappeTestCase):
@@ -24,19 +19,7 @@ class TestTechPage(FrappeTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		frappe.flags.gigafibre_flows_now = True
-		cls.twilio = LoopbackPeer(twilio_created).__enter__()
-		settings = frappe.get_single("Gigafibre Settings")
-		settings.update(
-			{
-				"twilio_account_sid": "AC" + "2" * 32,
-				"twilio_auth_token": "token",
-				"twilio_from_number": "+15145550100",
-				"twilio_api_base": cls.twilio.url,
-				"tech_base_url": "https://erp.gigafibre.ca",
-				"checkin_radius_m": 150,
-			}
-		)
-		settings.save()
+		cls.twilio = start_twilio_stub(tech_base_url="https://erp.gigafibre.ca", checkin_radius_m=150)
 		cls.tech = make_technician(full_name="Tech Page", mobile="514 555-0181")
 		cls.other = make_technician(full_name="Tech Autre")
 		cls.location = make_location(
@@ -98,7 +81,7 @@ class TestTechPage(FrappeTestCase):
 		record = frappe.get_doc("Technician Link", name)
 		self.assertEqual(record.sms_status, "Failed")
 		self.assertIn("Twilio", record.sms_error)
-		frappe.db.set_single_value("Gigafibre Settings", "twilio_account_sid", "AC" + "2" * 32)
+		frappe.db.set_single_value("Gigafibre Settings", "twilio_account_sid", TWILIO_SID)
 
 	def test_revoked_links_refused(self):
 		token, _url, name = links.issue_link(self.tech.name)

@@ -126,3 +126,43 @@ def ensure_outgoing_email_account() -> None:
 				"no_smtp_authentication": 1,
 			}
 		).insert()
+
+
+TWILIO_SID = "AC" + "1" * 32
+
+
+def twilio_created(request):
+	"""Twilio's answer to a Messages.json POST: 201 with the message resource."""
+	from gigafibre.tests.peers import Reply
+
+	form = request.form()
+	return Reply(
+		201,
+		{
+			"sid": "SM" + "b" * 32,
+			"status": "queued",
+			"to": form["To"],
+			"from": form["From"],
+			"body": form["Body"],
+		},
+	)
+
+
+def start_twilio_stub(**settings):
+	"""A loopback Twilio that records every SMS, wired into Gigafibre Settings (with `settings` too).
+	Stop it with `peer.__exit__(None, None, None)` in tearDownClass."""
+	from gigafibre.tests.peers import LoopbackPeer
+
+	peer = LoopbackPeer(twilio_created).__enter__()
+	doc = frappe.get_single("Gigafibre Settings")
+	doc.update(
+		{
+			"twilio_account_sid": TWILIO_SID,
+			"twilio_auth_token": "token",
+			"twilio_from_number": "+15145550100",
+			"twilio_api_base": peer.url,
+			**settings,
+		}
+	)
+	doc.save()
+	return peer
