@@ -1,6 +1,12 @@
-"""Magic links on the Frappe side: the site's signing secret, and where a request carries its token."""
+"""Magic links on the Frappe side: the site's signing secret, where a request carries its token,
+and the check every recorded link goes through."""
+
+from datetime import datetime, timezone
 
 import frappe
+from frappe import _
+
+from gigafibre.auth import magic_link
 
 TOKEN_HEADER = "X-Gigafibre-Token"
 
@@ -16,3 +22,26 @@ def request_token() -> str | None:
 	and answers 401 before our code runs (frappe/auth.py, validate_auth).
 	"""
 	return frappe.get_request_header(TOKEN_HEADER) or frappe.form_dict.get("token") or None
+
+
+def refuse(message: str):
+	frappe.throw(message, exc=frappe.AuthenticationError, title=_("Link refused"))
+
+
+def verify_recorded(
+	token: str | None, scope: str, doctype: str, subject_field: str, revoked_message: str
+) -> str:
+	"""The subject of a genuine, unexpired token of `scope` whose id is recorded in `doctype` for
+	that subject and not revoked there; 401 with a clear (translated) message otherwise."""
+	try:
+		claims = magic_link.verify(link_secret(), token, scope, datetime.now(timezone.utc))
+	except (magic_link.LinkExpired, magic_link.LinkInvalid) as err:
+		refuse(_(err.message))
+	record = frappe.db.get_value(
+		doctype, {"token_id": claims.token_id}, [subject_field, "revoked"], as_dict=True
+	)
+	if not record or record.get(subject_field) != claims.subject:
+		refuse(_("This link is not valid."))
+	if record.revoked:
+		refuse(revoked_message)
+	return claims.subject

@@ -12,7 +12,7 @@ from frappe import _
 from frappe.utils import add_to_date, now_datetime
 
 from gigafibre.auth import magic_link
-from gigafibre.auth.service import link_secret
+from gigafibre.auth.service import link_secret, refuse
 from gigafibre.errors import InvalidValue
 from gigafibre.portal.identity import parse_identifier
 
@@ -144,9 +144,9 @@ def exchange(token: str) -> dict:
 		for_update=True,
 	)
 	if not link or link.customer != claims.subject or link.revoked:
-		_refuse(_("This link is not valid."))
+		refuse(_("This link is not valid."))
 	if link.used_at:
-		_refuse(_("This link was already used. Ask for a new one."))
+		refuse(_("This link was already used. Ask for a new one."))
 	frappe.db.set_value("Portal Link", link.name, "used_at", now_datetime())
 	# The session carries the link's id, so revoking the link ends the session too.
 	session, session_claims = magic_link.issue(
@@ -183,11 +183,7 @@ def _verified(token: str, scope: str) -> magic_link.LinkClaims:
 	try:
 		return magic_link.verify(link_secret(), token, scope, datetime.now(timezone.utc))
 	except InvalidValue as err:
-		_refuse(_(err.message).format(*err.args_))
-
-
-def _refuse(message: str):
-	frappe.throw(message, exc=frappe.AuthenticationError, title=_("Link refused"))
+		refuse(_(err.message).format(*err.args_))
 
 
 def _portal_base() -> str:

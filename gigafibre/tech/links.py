@@ -11,7 +11,7 @@ from frappe import _
 from frappe.utils import add_to_date, get_url, now_datetime
 
 from gigafibre.auth import magic_link
-from gigafibre.auth.service import link_secret
+from gigafibre.auth.service import link_secret, refuse, verify_recorded
 
 TECH_SCOPE = "tech"
 
@@ -76,25 +76,17 @@ def deliver(link: str, url: str) -> None:
 
 
 def technician_for_token(token: str | None) -> str:
-	"""The technician a valid, unrevoked link stands for; 401 with a clear message otherwise."""
-	try:
-		claims = magic_link.verify(link_secret(), token, TECH_SCOPE, datetime.now(timezone.utc))
-	except (magic_link.LinkExpired, magic_link.LinkInvalid) as err:
-		frappe.throw(_(err.message), exc=frappe.AuthenticationError, title=_("Link refused"))
-	record = frappe.db.get_value(
-		"Technician Link", {"token_id": claims.token_id}, ["technician", "revoked"], as_dict=True
+	"""The active technician a valid, unrevoked link stands for; 401 with a clear message otherwise."""
+	technician = verify_recorded(
+		token,
+		TECH_SCOPE,
+		"Technician Link",
+		"technician",
+		_("This link was revoked. Ask your dispatcher for a new one."),
 	)
-	if not record or record.technician != claims.subject:
-		frappe.throw(_("This link is not valid."), exc=frappe.AuthenticationError, title=_("Link refused"))
-	if record.revoked:
-		frappe.throw(
-			_("This link was revoked. Ask your dispatcher for a new one."),
-			exc=frappe.AuthenticationError,
-			title=_("Link refused"),
-		)
-	if not frappe.db.get_value("Technician", claims.subject, "active"):
-		frappe.throw(_("This link is not valid."), exc=frappe.AuthenticationError, title=_("Link refused"))
-	return claims.subject
+	if not frappe.db.get_value("Technician", technician, "active"):
+		refuse(_("This link is not valid."))
+	return technician
 
 
 def revoke(link: str) -> None:
