@@ -1,0 +1,98 @@
+"""Dispatch endpoints for the desk's Dispatch page and the ops SPA: suggest, plan, apply, assign, board;
+and a technician's calendar feed (iCal) behind a signed, revocable token.
+
+Callers are dispatchers (Dispatcher, Gigafibre Manager, System Manager) with a session; reads need
+read permission on Dispatch Job, writes need write permission. Dates are `YYYY-MM-DD`, today when
+left out. Everything else lives in `gigafibre.dispatch.service`.
+"""
+
+import json
+
+import frappe
+from frappe import _
+from frappe.rate_limiter import rate_limit
+from werkzeug.wrappers import Response
+
+from gigafibre.auth.service import request_token
+from gigafibre.dispatch import service
+
+DISPATCH_ROLES = frozenset({"Dispatcher", "Gigafibre Manager", "System Manager"})
+
+
+def _allow(permission: str) -> None:
+	if not (DISPATCH_ROLES & set(frappe.get_roles())) or not frappe.has_permission(
+		"Dispatch Job", permission
+	):
+		frappe.throw(_("Only dispatchers may plan and assign jobs."), frappe.PermissionError)
+
+
+def _job(name: str) -> str:
+	if not name or not isinstance(name, str) or not frappe.db.exists("Dispatch Job", name):
+		frappe.throw(_("Dispatch Job {0} does not exist.").format(name), frappe.DoesNotExistError)
+	return name
+
+
+@frappe.whitelist(methods=["GET", "POST"])
+def suggest(job: str) -> dict:
+	"""Every technician ranked for `job`, best first, with the reasons for each."""
+	_allow("read")
+	return service.suggest(_job(job))
+
+
+@frappe.whitelist(methods=["GET", "POST"])
+def board(date: str | None = None) -> dict:
+	"""The day's technicians with their jobs, and the jobs waiting for one."""
+	_allow("read")
+	return service.board(service.parse_date(date))
+
+
+@frappe.whitelist(methods=["POST"])
+def plan(date: str | None = None, apply: bool = False) -> dict:
+	"""The optimised plan for `date` with before/after travel totals; applied at once if `apply`."""
+	apply = frappe.utils.sbool(apply)
+	_allow("write" if apply else "read")
+	result = service.plan(service.parse_date(date))
+	if apply:
+		result["applied"] = service.apply(result)
+	return result
+
+
+@frappe.whitelist(methods=["POST"])
+def apply(plan: dict | str) -> dict:
+	"""Write a plan (as returned by `plan`) to its jobs: {updated, skipped (with reasons), unchanged}."""
+	_allow("write")
+	if isinstance(plan, str):
+		try:
+			plan = json.loads(plan)
+		except ValueError:
+			frappe.throw(_("This is not a dispatch plan."), frappe.ValidationError)
+	return service.apply(plan)
+
+
+@frappe.whitelist(methods=["POST"])
+def assign(job: str, technician: str, scheduled_start: str | None = None) -> dict:
+	"""Hand `job` to `technician` (empty to take it back), optionally at `scheduled_start`."""
+	_allow("write")
+	return service.assign(_job(job), technician or None, scheduled_start or None)
+
+
+@frappe.whitelist(methods=["POST"])
+def calendar_link(technician: str) -> dict:
+	"""A new calendar feed URL for `technician` (revocable from its Calendar Token)."""
+	_allow("write")
+	if not technician or not frappe.db.exists("Technician", technician):
+		frappe.throw(_("Technician {0} does not exist.").format(technician), frappe.DoesNotExistError)
+	return service.issue_calendar_link(technician)
+
+
+@frappe.whitelist(allow_guest=True, methods=["GET"])
+@rate_limit(limit=120, seconds=3600)
+def calendar(token: str | None = None) -> Response:
+	"""The technician's jobs as an iCalendar (.ics) feed, for a calendar app to subscribe to.
+
+	The token comes in the URL (`?token=`, what calendar apps can send) or the X-Gigafibre-Token header."""
+	technician = service.technician_for_calendar(token or request_token())
+	response = Response(service.calendar_feed(technician), mimetype="text/calendar")
+	response.headers["Content-Disposition"] = 'inline; filename="gigafibre.ics"'
+	response.headers["Cache-Control"] = "private, max-age=300"
+	return response
