@@ -1,6 +1,8 @@
 # Copyright (c) 2026, Gigafibre and contributors
 # For license information, please see license.txt
 
+import json
+
 import frappe
 from frappe import _
 from frappe.model.document import Document
@@ -15,6 +17,9 @@ class GigafibreSettings(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
+		acceptance_inform_minutes: DF.Int
+		acceptance_rx_max: DF.Float
+		acceptance_rx_min: DF.Float
 		checkin_radius_m: DF.Int
 		dispatch_average_speed: DF.Float
 		dispatch_road_factor: DF.Float
@@ -33,6 +38,7 @@ class GigafibreSettings(Document):
 		genieacs_url: DF.Data
 		genieacs_username: DF.Data
 		jwt_secret: DF.Password
+		kuma_webhook_secret: DF.Password
 		link_lifetime_hours: DF.Int
 		modem_bridge_token: DF.Password
 		modem_bridge_url: DF.Data
@@ -43,6 +49,7 @@ class GigafibreSettings(Document):
 		oktopus_mqtt_username: DF.Data
 		oktopus_token: DF.Password
 		oktopus_url: DF.Data
+		olt_targets: DF.Code
 		pbx_webhook_secret: DF.Password
 		portal_base_url: DF.Data
 		routing_engine: DF.Literal["", "OSRM", "Valhalla"]
@@ -81,6 +88,17 @@ class GigafibreSettings(Document):
 			frappe.throw(_("The average speed and the planner time limit must be more than 0."))
 		if self.routing_engine and not self.routing_url:
 			frappe.throw(_("Give the routing table URL of {0}.").format(self.routing_engine))
+		if self.olt_targets:
+			try:
+				targets = json.loads(self.olt_targets)
+			except ValueError:
+				frappe.throw(_("OLTs to Poll must be a JSON list."))
+			if not isinstance(targets, list) or not all(
+				isinstance(t, dict) and t.get("host") for t in targets
+			):
+				frappe.throw(_("OLTs to Poll must be a JSON list of objects, each with a host."))
+		if (self.acceptance_rx_min or -27) >= (self.acceptance_rx_max or -8):
+			frappe.throw(_("The lowest accepted rx power must be below the highest."))
 		if (self.flow_max_attempts or 0) < 1:
 			frappe.throw(_("Max attempts per action must be at least 1."))
 
