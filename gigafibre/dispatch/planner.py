@@ -33,6 +33,7 @@ PRIORITY_WEIGHT = {"Low": 1, "Normal": 2, "High": 4, "Urgent": 8}
 # A must-do job is worth more than any detour (10^5 s is more than a day) — yet small enough for
 # the solver's penalties on load and lateness to keep up during the search.
 MUST_DO_PRIZE = 10**5
+FEASIBILITY_ATTEMPTS = 3
 OPTIONAL_PRIZE = 20 * 60  # an optional job is worth a detour of about 20 minutes per priority step
 _FORBIDDEN = 10**8  # arc length for a job outside a profile's skills
 _MAX_DISTANCE = 10**7
@@ -585,13 +586,26 @@ def _solve_pyvrp(
 		distance_matrices=dist_mats,
 		duration_matrices=dur_mats,
 	)
-	stop = MultipleCriteria([MaxRuntime(time_limit), NoImprovement(20_000)])
 	# Must-do prizes outweigh travel; the penalties on load and lateness must be able to outweigh them.
 	params = pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(max_penalty=float(MUST_DO_PRIZE * 100)))
-	result = pyvrp.solve(data, stop=stop, seed=seed, display=False, collect_stats=False, params=params)
-	best = result.best
-	if not best.is_feasible():
-		raise RuntimeError("the solver found no feasible plan (the breaks cannot all be placed)")
+	best = None
+	# A busy machine can end the search before the breaks all fit: search again (another seed)
+	# rather than fail, a bounded number of times.
+	for attempt in range(FEASIBILITY_ATTEMPTS):
+		stop = MultipleCriteria([MaxRuntime(time_limit), NoImprovement(20_000)])
+		result = pyvrp.solve(
+			data, stop=stop, seed=seed + attempt, display=False, collect_stats=False, params=params
+		)
+		best = result.best
+		if best.is_feasible():
+			break
+	else:
+		raise InvalidValue(
+			_(
+				"No plan respecting every shift and break was found in {0} s; try again, or raise the planner time limit."
+			),
+			round(time_limit * FEASIBILITY_ATTEMPTS, 1),
+		)
 	sequences: dict[str, list[str]] = defaultdict(list)
 	taken: set[int] = set()
 	per_type_used: dict[int, int] = defaultdict(int)
