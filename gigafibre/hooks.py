@@ -17,6 +17,8 @@ export_python_type_annotations = True
 after_install = "gigafibre.install.after_install"
 after_migrate = [
 	"gigafibre.install.ensure_link_secret",
+	"gigafibre.messaging.setup.ensure_custom_fields",
+	"gigafibre.payments.setup.ensure_custom_fields",
 	"gigafibre.install.ensure_seed_flows",
 	"gigafibre.portal.auth.ensure_portal_user",
 ]
@@ -45,6 +47,10 @@ doc_events = {
 # Methods a flow's enqueue_method action may run; other apps add theirs with the same hook.
 gigafibre_flow_methods = []
 
+# ---------------------------------------------------------------- desk
+# Conversations: "Reply by SMS / email / portal" on the Issue form.
+doctype_js = {"Issue": "public/js/issue.js"}
+
 # ---------------------------------------------------------------- technician page
 # The SMS link: /j/<token> (gigafibre/www/j.py), served without login.
 website_route_rules = [
@@ -53,7 +59,11 @@ website_route_rules = [
 
 # ---------------------------------------------------------------- webhooks
 # Which function processes each source's stored Webhook Events (gigafibre/webhooks/intake.py).
-gigafibre_webhook_handlers = {}
+gigafibre_webhook_handlers = {
+	"Stripe": "gigafibre.payments.stripe_events.handle",
+	"Twilio": "gigafibre.messaging.inbound.handle_twilio",
+	"3CX": "gigafibre.messaging.inbound.handle_call",
+}
 
 # ---------------------------------------------------------------- scheduler
 scheduler_events = {
@@ -61,4 +71,5 @@ scheduler_events = {
 		"* * * * *": ["gigafibre.tasks.wake_flow_runs"],
 	},
 	"hourly": ["gigafibre.tasks.retry_failed_webhooks"],
+	"daily": ["gigafibre.tasks.charge_preauthorized_payments"],
 }

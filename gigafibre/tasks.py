@@ -11,3 +11,9 @@ def retry_failed_webhooks() -> None:
 	from gigafibre.webhooks.intake import retry_failed
 
 	retry_failed()
+
+
+def charge_preauthorized_payments() -> None:
+	from gigafibre.payments.ppa import charge_due_invoices
+
+	charge_due_invoices()

@@ -13,7 +13,7 @@ from frappe.utils import add_to_date, now_datetime
 
 from gigafibre.auth import magic_link
 from gigafibre.auth.service import link_secret, refuse
-from gigafibre.errors import InvalidValue
+from gigafibre.errors import InvalidValue, ServiceError
 from gigafibre.portal.identity import parse_identifier
 
 LINK_SCOPE = "portal-link"
@@ -50,27 +50,38 @@ def deliver(kind: str, value: str, over_limit: bool = False) -> list[str]:
 		return []
 	sent = []
 	for customer in customers_for(kind, value):
-		token, name = issue(customer, "Email" if kind == "email" else "SMS", value)
-		url = f"{_portal_base()}/#/?token={token}"
-		if kind == "email":
-			frappe.sendmail(
-				recipients=[value],
-				subject=_("Your Gigafibre customer portal link"),
-				message=_(
-					'<p>Hello,</p><p>Here is your link to the Gigafibre customer portal. It works once and stays valid for 24 hours:</p><p><a href="{0}">{0}</a></p><p>If you did not ask for it, you can ignore this message.</p>'
-				).format(url),
+		try:
+			sent.append(_send_link(customer, kind, value))
+		except ServiceError as err:
+			# One customer's failure (SMS opt-out, Twilio down) must not keep the others' links.
+			frappe.log_error(
+				title=_("Portal link not sent"),
+				message=_(err.message).format(*err.args_),
 				reference_doctype="Customer",
 				reference_name=customer,
-				now=False,
 			)
-		else:
-			from gigafibre.messaging.service import sms_client
-
-			sms_client().send(
-				value, _("Gigafibre: your customer portal link (valid 24 h, works once): {0}").format(url)
-			)
-		sent.append(name)
 	return sent
+
+
+def _send_link(customer: str, kind: str, value: str) -> str:
+	token, name = issue(customer, "Email" if kind == "email" else "SMS", value)
+	url = f"{_portal_base()}/#/?token={token}"
+	if kind == "email":
+		frappe.sendmail(
+			recipients=[value],
+			subject=_("Your Gigafibre customer portal link"),
+			message=_(
+				'<p>Hello,</p><p>Here is your link to the Gigafibre customer portal. It works once and stays valid for 24 hours:</p><p><a href="{0}">{0}</a></p><p>If you did not ask for it, you can ignore this message.</p>'
+			).format(url),
+			reference_doctype="Customer",
+			reference_name=customer,
+			now=False,
+		)
+	else:
+		from gigafibre.messaging.service import send_sms
+
+		send_sms(value, _("Gigafibre: your customer portal link (valid 24 h, works once): {0}").format(url))
+	return name
 
 
 def customers_for(kind: str, value: str) -> list[str]:

@@ -37,6 +37,8 @@ class GigafibreSettings(Document):
 		genieacs_password: DF.Password
 		genieacs_url: DF.Data
 		genieacs_username: DF.Data
+		ivr_billing_number: DF.Data
+		ivr_support_number: DF.Data
 		jwt_secret: DF.Password
 		kuma_webhook_secret: DF.Password
 		link_lifetime_hours: DF.Int
