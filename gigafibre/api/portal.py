@@ -101,3 +101,14 @@ def open_ticket(subject: str, message: str) -> dict:
 def reply_ticket(name: str, message: str) -> dict:
 	account.reply(current_customer(), name, message)
 	return account.ticket(current_customer(), name)
+
+
+@frappe.whitelist(methods=["GET"])
+def messages() -> list[dict]:
+	return account.messages(current_customer())
+
+
+@frappe.whitelist(methods=["POST"])
+@rate_limit(limit=60, seconds=3600)
+def send_message(text: str) -> list[dict]:
+	return account.send_message(current_customer(), text)

@@ -173,3 +173,23 @@ def messages_of(doctype: str, name: str) -> list[dict]:
 		fields=["name", "content", "sent_or_received", "communication_date", "communication_medium"],
 		order_by="communication_date asc",
 	)
+
+
+def messages(customer: str) -> list[dict]:
+	"""The customer's portal conversation (one thread per customer; staff answer it from the desk)."""
+	from gigafibre.messaging.conversations import open_thread
+
+	thread = open_thread(customer, "Portal", customer)
+	return messages_of("Issue", thread) if thread else []
+
+
+def send_message(customer: str, text: str) -> list[dict]:
+	from gigafibre.messaging.conversations import add_message, thread_for
+
+	text = (text or "").strip()
+	if not text:
+		frappe.throw(_("The message is empty."))
+	add_message(
+		thread_for(customer, "Portal", customer), frappe.utils.escape_html(text), "Received", "Portal"
+	)
+	return messages(customer)

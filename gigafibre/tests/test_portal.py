@@ -186,3 +186,20 @@ class TestPortal(FrappeTestCase):
 			self.call("ticket", session=bob, get=True, name=opened["name"])
 		with self.assertRaises(frappe.ValidationError):
 			self.call("open_ticket", session=alice, subject="", message="")
+
+	def test_messages_thread_and_staff_reply(self):
+		from gigafibre.messaging.conversations import reply
+
+		alice = self.session_for(self.alice)
+		self.assertEqual(self.call("messages", session=alice, get=True), [])
+		thread = self.call("send_message", session=alice, text="Bonjour, mon modem clignote")
+		self.assertEqual([m["content"] for m in thread], ["Bonjour, mon modem clignote"])
+		issue = frappe.db.get_value("Issue", {"customer": self.alice, "gigafibre_channel": "Portal"})
+		frappe.set_user("Administrator")
+		reply(issue, "Débranchez-le 30 secondes, svp.")
+		thread = self.call("messages", session=alice, get=True)
+		self.assertEqual([m["sent_or_received"] for m in thread], ["Received", "Sent"])
+		bob = self.session_for(self.bob)
+		self.assertEqual(self.call("messages", session=bob, get=True), [])
+		# A conversation is not a ticket.
+		self.assertNotIn(issue, [t["name"] for t in self.call("tickets", session=alice, get=True)])
