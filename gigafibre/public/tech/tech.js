@@ -131,8 +131,8 @@
 		try {
 			const data = await call("today", {}, { get: true });
 			state.jobs = data.jobs;
+			state.technician = data.technician.full_name;
 			store.set("jobs", state.jobs);
-			$("#title").textContent = `${T.today} — ${data.technician.full_name}`;
 		} catch (e) {
 			if (e.type !== "Network") return fail(e);
 		}
@@ -142,6 +142,7 @@
 	function renderList() {
 		state.view = "list";
 		$("#back").hidden = true;
+		$("#title").textContent = state.technician ? `${T.today} — ${state.technician}` : T.today;
 		const pendingFor = new Set(state.queue.map((op) => op.args.name));
 		$("#app").innerHTML = state.jobs.length
 			? `<ul class="jobs">${state.jobs
