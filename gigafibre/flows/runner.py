@@ -15,6 +15,7 @@ from frappe.utils import get_datetime, now_datetime
 from gigafibre.flows import engine
 from gigafibre.flows.actions import RunContext, perform
 from gigafibre.flows.errors import ExpressionError
+from gigafibre.jobs import enqueue as enqueue_job
 
 LISTENERS_CACHE = "gigafibre:flow_listeners"
 WAKE_BATCH = 200
@@ -35,11 +36,8 @@ def dispatch_event(event: str, doc=None, **context: Any) -> None:
 	starts = listeners["any_doctype"] or doctype in listeners["doctypes"]
 	if not starts and not listeners["awaited"]:
 		return
-	frappe.enqueue(
+	enqueue_job(
 		"gigafibre.flows.runner.handle_event",
-		queue="short",
-		enqueue_after_commit=True,
-		now=bool(frappe.flags.gigafibre_flows_now),
 		flow_event=event,
 		doctype=doctype,
 		name=doc.name if doc is not None else None,

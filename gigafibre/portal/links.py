@@ -14,6 +14,7 @@ from frappe.utils import add_to_date, now_datetime
 from gigafibre.auth import magic_link
 from gigafibre.auth.service import link_secret, refuse
 from gigafibre.errors import InvalidValue, ServiceError
+from gigafibre.jobs import enqueue as enqueue_job
 from gigafibre.portal.identity import parse_identifier
 
 LINK_SCOPE = "portal-link"
@@ -33,11 +34,8 @@ def request(identifier: str) -> None:
 	count = frappe.cache.incrby(counter, 1)
 	if count == 1:
 		frappe.cache.expire(counter, 3600)
-	frappe.enqueue(
+	enqueue_job(
 		"gigafibre.portal.links.deliver",
-		queue="short",
-		enqueue_after_commit=True,
-		now=bool(frappe.flags.gigafibre_flows_now),
 		kind=kind,
 		value=value,
 		over_limit=count > PER_IDENTIFIER_PER_HOUR,

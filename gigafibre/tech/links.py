@@ -12,6 +12,7 @@ from frappe.utils import add_to_date, get_url, now_datetime
 
 from gigafibre.auth import magic_link
 from gigafibre.auth.service import link_secret, refuse, verify_recorded
+from gigafibre.jobs import enqueue as enqueue_job
 
 TECH_SCOPE = "tech"
 
@@ -47,11 +48,8 @@ def send_link(technician: str, dispatch_job: str | None = None) -> str:
 		frappe.throw(_("Technician {0} has no mobile number to send the link to.").format(technician))
 	token, url, name = issue_link(technician, dispatch_job)
 	frappe.db.set_value("Technician Link", name, {"sent_to": mobile, "sms_status": "Queued"})
-	frappe.enqueue(
+	enqueue_job(
 		"gigafibre.tech.links.deliver",
-		queue="short",
-		enqueue_after_commit=True,
-		now=bool(frappe.flags.gigafibre_flows_now),
 		link=name,
 		url=url,
 	)

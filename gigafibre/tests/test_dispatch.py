@@ -59,7 +59,7 @@ class TestDispatch(FrappeTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		frappe.set_user("Administrator")
-		frappe.flags.gigafibre_flows_now = True
+		frappe.flags.gigafibre_jobs_inline = True
 		for name in frappe.get_all("Flow Template", filters={"enabled": 1}, pluck="name"):
 			frappe.db.set_value("Flow Template", name, "enabled", 0)
 		clear_cache()
@@ -112,7 +112,7 @@ class TestDispatch(FrappeTestCase):
 
 	@classmethod
 	def tearDownClass(cls):
-		frappe.flags.gigafibre_flows_now = False
+		frappe.flags.gigafibre_jobs_inline = False
 		frappe.set_user("Administrator")
 		super().tearDownClass()
 		clear_cache()

@@ -40,7 +40,7 @@ class FlowTestCase(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		frappe.flags.gigafibre_flows_now = True
+		frappe.flags.gigafibre_jobs_inline = True
 		cls.twilio = start_twilio_stub()
 		# The seed flows would add their own runs to every event; these tests bring their own templates.
 		for name in frappe.get_all("Flow Template", filters={"enabled": 1}, pluck="name"):
@@ -49,7 +49,7 @@ class FlowTestCase(FrappeTestCase):
 
 	@classmethod
 	def tearDownClass(cls):
-		frappe.flags.gigafibre_flows_now = False
+		frappe.flags.gigafibre_jobs_inline = False
 		cls.twilio.__exit__(None, None, None)
 		super().tearDownClass()
 		frappe.clear_document_cache("Gigafibre Settings", "Gigafibre Settings")

@@ -99,7 +99,7 @@ class TestMessaging(FrappeTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		ensure_custom_fields()  # DDL: commits, so before anything the class rolls back
-		frappe.flags.gigafibre_flows_now = True
+		frappe.flags.gigafibre_jobs_inline = True
 		cls.twilio = LoopbackPeer(twilio_created).__enter__()
 		settings = frappe.get_single("Gigafibre Settings")
 		settings.update(
@@ -125,7 +125,7 @@ class TestMessaging(FrappeTestCase):
 
 	@classmethod
 	def tearDownClass(cls):
-		frappe.flags.gigafibre_flows_now = False
+		frappe.flags.gigafibre_jobs_inline = False
 		cls.twilio.__exit__(None, None, None)
 		super().tearDownClass()
 		frappe.clear_document_cache("Gigafibre Settings", "Gigafibre Settings")
@@ -390,7 +390,7 @@ class TestMessagingGuestFuzz(FrappeTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		settings = frappe.get_single("Gigafibre Settings")
-		frappe.flags.gigafibre_flows_now = True  # the handlers run on what the fuzzer stores
+		frappe.flags.gigafibre_jobs_inline = True  # the handlers run on what the fuzzer stores
 		settings.update({"twilio_auth_token": TOKEN, "twilio_public_url": PUBLIC})
 		if settings.meta.has_field("pbx_webhook_secret"):
 			settings.pbx_webhook_secret = PBX_SECRET
@@ -398,7 +398,7 @@ class TestMessagingGuestFuzz(FrappeTestCase):
 
 	@classmethod
 	def tearDownClass(cls):
-		frappe.flags.gigafibre_flows_now = False
+		frappe.flags.gigafibre_jobs_inline = False
 		super().tearDownClass()
 		frappe.clear_document_cache("Gigafibre Settings", "Gigafibre Settings")
 

@@ -28,7 +28,7 @@ class TestPortal(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		frappe.flags.gigafibre_flows_now = True
+		frappe.flags.gigafibre_jobs_inline = True
 		cls.twilio = start_twilio_stub(portal_base_url="https://portal.gigafibre.ca")
 		ensure_outgoing_email_account()
 		cls.alice = test_customer("_Test Portal Alice", mobile="+18195550161")
@@ -39,7 +39,7 @@ class TestPortal(FrappeTestCase):
 
 	@classmethod
 	def tearDownClass(cls):
-		frappe.flags.gigafibre_flows_now = False
+		frappe.flags.gigafibre_jobs_inline = False
 		cls.twilio.__exit__(None, None, None)
 		frappe.set_user("Administrator")
 		super().tearDownClass()

@@ -172,7 +172,7 @@ class StripeTestCase(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		frappe.flags.gigafibre_flows_now = True
+		frappe.flags.gigafibre_jobs_inline = True
 		ensure_custom_fields()
 		cls.peer = LoopbackPeer(stripe_api).__enter__()
 		settings = frappe.get_single("Gigafibre Settings")
@@ -215,7 +215,7 @@ class StripeTestCase(FrappeTestCase):
 		settings = frappe.get_single("Gigafibre Settings")
 		settings.update({k: v or "" for k, v in cls.saved.items()})
 		settings.save(ignore_permissions=True)
-		frappe.flags.gigafibre_flows_now = False
+		frappe.flags.gigafibre_jobs_inline = False
 		super().tearDownClass()
 
 	def entries_for(self, reference: str) -> list[str]:

@@ -18,7 +18,7 @@ class TestTechPage(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		frappe.flags.gigafibre_flows_now = True
+		frappe.flags.gigafibre_jobs_inline = True
 		cls.twilio = start_twilio_stub(tech_base_url="https://erp.gigafibre.ca", checkin_radius_m=150)
 		cls.tech = make_technician(full_name="Tech Page", mobile="514 555-0181")
 		cls.other = make_technician(full_name="Tech Autre")
@@ -36,7 +36,7 @@ class TestTechPage(FrappeTestCase):
 
 	@classmethod
 	def tearDownClass(cls):
-		frappe.flags.gigafibre_flows_now = False
+		frappe.flags.gigafibre_jobs_inline = False
 		cls.twilio.__exit__(None, None, None)
 		frappe.set_user("Administrator")
 		super().tearDownClass()

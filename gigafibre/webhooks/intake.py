@@ -11,6 +11,8 @@ import frappe
 from frappe import _
 from frappe.utils import add_to_date, now_datetime
 
+from gigafibre.jobs import enqueue as enqueue_job
+
 # Headers kept with the body: enough to re-verify or debug, never a credential.
 KEPT_HEADERS = (
 	"content-type",
@@ -64,11 +66,8 @@ def receive(
 
 
 def enqueue_processing(name: str, handler: str) -> None:
-	frappe.enqueue(
+	enqueue_job(
 		"gigafibre.webhooks.intake.process",
-		queue="short",
-		enqueue_after_commit=True,
-		now=bool(frappe.flags.gigafibre_flows_now),
 		job_id=f"webhook-event:{name}",
 		name=name,
 		handler=handler,
