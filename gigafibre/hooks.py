@@ -36,12 +36,22 @@ fixtures = [
 doc_events = {
 	"Payment Entry": {"on_submit": "gigafibre.flows.doc_events.payment_entry_submitted"},
 	"Sales Invoice": {"on_submit": "gigafibre.flows.doc_events.sales_invoice_submitted"},
-	"Issue": {"after_insert": "gigafibre.flows.doc_events.ticket_created"},
+	"Issue": {
+		"after_insert": [
+			"gigafibre.network.outages.attach_ticket",
+			"gigafibre.flows.doc_events.ticket_created",
+		]
+	},
 	# Only called when the helpdesk app is installed.
 	"HD Ticket": {"after_insert": "gigafibre.flows.doc_events.ticket_created"},
 	"Customer": {"after_insert": "gigafibre.flows.doc_events.customer_created"},
 	"Dispatch Job": {"on_update": "gigafibre.flows.doc_events.dispatch_job_updated"},
-	"Service Equipment": {"on_update": "gigafibre.flows.doc_events.equipment_updated"},
+	"Service Equipment": {
+		"on_update": [
+			"gigafibre.flows.doc_events.equipment_updated",
+			"gigafibre.network.provisioning.equipment_installed",
+		]
+	},
 }
 
 # Methods a flow's enqueue_method action may run; other apps add theirs with the same hook.
@@ -63,12 +73,14 @@ gigafibre_webhook_handlers = {
 	"Stripe": "gigafibre.payments.stripe_events.handle",
 	"Twilio": "gigafibre.messaging.inbound.handle_twilio",
 	"3CX": "gigafibre.messaging.inbound.handle_call",
+	"Uptime Kuma": "gigafibre.network.outages.handle_kuma",
 }
 
 # ---------------------------------------------------------------- scheduler
 scheduler_events = {
 	"cron": {
 		"* * * * *": ["gigafibre.tasks.wake_flow_runs"],
+		"*/5 * * * *": ["gigafibre.tasks.poll_olts"],
 	},
 	"hourly": ["gigafibre.tasks.retry_failed_webhooks"],
 	"daily": ["gigafibre.tasks.charge_preauthorized_payments"],

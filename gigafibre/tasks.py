@@ -17,3 +17,9 @@ def charge_preauthorized_payments() -> None:
 	from gigafibre.payments.ppa import charge_due_invoices
 
 	charge_due_invoices()
+
+
+def poll_olts() -> None:
+	from gigafibre.network.tasks import poll_olts as poll
+
+	poll()

@@ -27,6 +27,15 @@ def custom_fields() -> dict[str, list[dict]]:
 				"insert_after": "gigafibre_channel",
 				"description": _("The phone number (E.164) or email address of this conversation."),
 			},
+			{
+				"fieldname": "gigafibre_outage",
+				"label": _("Outage"),
+				"fieldtype": "Link",
+				"options": "Outage",
+				"insert_after": "gigafibre_contact",
+				"read_only": 1,
+				"description": _("Set when the ticket came from a customer inside an open outage."),
+			},
 		],
 		"Customer": [
 			{

@@ -39,6 +39,7 @@ def _user(email: str, roles: list[str]) -> str:
 
 
 def _settings(**values) -> None:
+	frappe.set_user("Administrator")
 	doc = frappe.get_single("Gigafibre Settings")
 	doc.update(values)
 	doc.save()
@@ -144,6 +145,35 @@ class TestDeviceEndpoints(NetworkCase):
 				"gigafibre.api.devices.task", user=self.dispatcher, device_id=HUAWEI, action="format"
 			)
 
+	def test_provisioning_pushes_preset_and_tags(self):
+		from gigafibre.network import provisioning
+
+		name = self.equipment(TPLINK, make_location(olt="OLT-PROV-01").name)
+		self.assertEqual(provisioning.provision(name), "provisioned")
+		preset = self.nbi.presets["gigafibre-" + TPLINK]
+		self.assertEqual(json.loads(preset["precondition"]), {"_id": TPLINK})
+		self.assertEqual(
+			preset["configurations"][0]["name"], "Device.ManagementServer.PeriodicInformInterval"
+		)
+		self.assertIn("gigafibre-provisioned", self.nbi.devices[TPLINK]["_tags"])
+		unknown = self.equipment("000000-NEW-1", make_location(olt="OLT-PROV-01").name)
+		self.assertEqual(provisioning.provision(unknown), "queued")
+		self.assertIn("gigafibre-000000-NEW-1", self.nbi.presets)
+
+	def test_installed_equipment_is_provisioned_by_the_doc_event(self):
+		from gigafibre.network import provisioning
+
+		self.nbi.presets.clear()
+		doc = frappe.get_doc("Service Equipment", self.equipment(HUAWEI))  # in stock: nothing
+		provisioning.equipment_installed(doc)
+		self.assertEqual(self.nbi.presets, {})
+		frappe.flags.gigafibre_jobs_inline = True
+		doc.status = "Installed"
+		doc.service_location = make_location(olt="OLT-PROV-01").name
+		doc.save()
+		provisioning.equipment_installed(doc)
+		self.assertIn("gigafibre-" + HUAWEI, self.nbi.presets)
+
 	def test_callers_and_configuration(self):
 		with self.assertRaises(frappe.PermissionError):  # not whitelisted for guests
 			call_endpoint("gigafibre.api.devices.lookup", user="Guest", serial="X")
@@ -211,6 +241,21 @@ class TestAcceptanceGate(NetworkCase):
 		self.assertEqual(frappe.db.get_value("Dispatch Job", job.name, "status"), "On Site")
 		self.assertEqual(frappe.db.get_value("Dispatch Job", job.name, "acceptance_status"), "Failed")
 
+	def test_technician_page_gets_the_reason(self):
+		from gigafibre.tech.links import issue_link
+
+		self.inform(minutes_ago=90)
+		job = self.on_site_job()
+		token = issue_link(self.technician)[0]
+		with self.assertRaises(service.AcceptanceFailed) as raised:
+			call_endpoint("gigafibre.api.tech.set_status", token=token, name=job.name, status="Completed")
+		self.assertIn("last informed", str(raised.exception))
+		self.assertEqual(frappe.db.get_value("Dispatch Job", job.name, "status"), "On Site")
+		self.inform(minutes_ago=1)
+		done = call_endpoint("gigafibre.api.tech.set_status", token=token, name=job.name, status="Completed")
+		self.assertEqual(done["status"], "Completed")
+		self.assertEqual(frappe.db.get_value("Dispatch Job", job.name, "acceptance_status"), "Passed")
+
 	def test_no_ont_fails(self):
 		self.location = make_location(olt="OLT-GATE-01").name
 		job = self.on_site_job()
@@ -225,15 +270,27 @@ class TestAcceptanceGate(NetworkCase):
 		frappe.set_user(self.technician_user)
 		job = frappe.get_doc("Dispatch Job", job.name)
 		job.status = "Completed"
-		job.acceptance_override = 1
-		job.acceptance_override_reason = "Client absent"
-		with self.assertRaises(frappe.PermissionError):
+		with self.assertRaises(service.AcceptanceFailed):
 			job.save()
+		job = frappe.get_doc("Dispatch Job", job.name)
+		job.acceptance_override = 1
+		job.acceptance_override_reason = "Je passe outre"
+		with self.assertRaises(frappe.PermissionError):  # a technician may not override
+			job.save()
+
 		frappe.set_user(self.dispatcher)
 		job = frappe.get_doc("Dispatch Job", job.name)
-		job.status = "Completed"
+		job.acceptance_override = 1
+		with self.assertRaises(frappe.ValidationError):  # no reason
+			job.save()
+		job = frappe.get_doc("Dispatch Job", job.name)
 		job.acceptance_override = 1
 		job.acceptance_override_reason = "ONT vérifié au wattmètre: −20 dBm"
+		job.save()
+
+		frappe.set_user(self.technician_user)  # the technician completes again
+		job = frappe.get_doc("Dispatch Job", job.name)
+		job.status = "Completed"
 		job.save()
 		job.reload()
 		self.assertEqual((job.status, job.acceptance_status), ("Completed", "Overridden"))
@@ -343,6 +400,20 @@ class TestKumaOutages(FrappeTestCase):
 		self.assertIsNone(open_outage_for(self.hit[0]))
 		self.assertEqual(frappe.db.get_value("Webhook Event", doc.resolved_event, "status"), "Processed")
 
+	def test_a_ticket_from_an_affected_customer_joins_the_outage(self):
+		from gigafibre.messaging.setup import ensure_custom_fields
+
+		ensure_custom_fields()
+		self.send(kuma_body(0, "2026-11-25 23:10:01.001"))
+		(outage,) = frappe.get_all("Outage", filters={"olt": "OLT-KUMA-01", "status": "Open"}, pluck="name")
+		customer = frappe.db.get_value("Service Location", self.hit[0], "customer")
+		issue = frappe.get_doc(
+			{"doctype": "Issue", "subject": "Plus d'internet", "customer": customer}
+		).insert()
+		self.assertEqual(frappe.db.get_value("Issue", issue.name, "gigafibre_outage"), outage)
+		other = frappe.get_doc({"doctype": "Issue", "subject": "Question de facture"}).insert()
+		self.assertFalse(frappe.db.get_value("Issue", other.name, "gigafibre_outage"))
+
 	def test_whole_olt_and_unmapped_monitor(self):
 		self.send(kuma_body(0, "2026-11-25 23:00:00.000", monitor_id=42, name="OLT-KUMA-02"))
 		doc = frappe.get_doc("Outage", {"olt": "OLT-KUMA-02", "status": "Open"})
@@ -367,3 +438,36 @@ class TestKumaOutages(FrappeTestCase):
 			frappe.db.exists("Webhook Event", {"source": "Uptime Kuma", "event_id": ("like", "44-%")})
 		)
 		self.assertEqual(post_kuma(body, {}, f"secret={KUMA_SECRET}")["replay"], False)
+
+
+class TestOltPoll(FrappeTestCase):
+	def test_unreachable_olt_and_bad_entry_are_logged_not_raised(self):
+		import socket
+
+		from gigafibre.network import tasks
+
+		with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+			sock.bind(("127.0.0.1", 0))
+			port = sock.getsockname()[1]  # nothing answers there once closed
+		saved = frappe.get_single("Gigafibre Settings").get("olt_targets")
+		_settings(
+			olt_targets=json.dumps(
+				[
+					{
+						"name": "OLT-DEAD-01",
+						"host": "127.0.0.1",
+						"port": port,
+						"vendor": "zte",
+						"timeout": 0.3,
+						"retries": 0,
+					},
+					{"name": "OLT-NOVENDOR", "host": "127.0.0.1"},
+				]
+			)
+		)
+		try:
+			result = tasks.poll_olts()
+		finally:
+			_settings(olt_targets=saved or "")
+		self.assertEqual(result, {"olts": 1, "onus": 0, "alarms": 0, "errors": 2})
+		self.assertTrue(frappe.db.exists("Error Log", {"method": "OLT poll OLT-DEAD-01"}))

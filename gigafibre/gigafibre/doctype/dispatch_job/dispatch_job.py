@@ -24,6 +24,11 @@ class DispatchJob(Document):
 		)
 		from gigafibre.gigafibre.doctype.skill_tag.skill_tag import SkillTag
 
+		acceptance_checked_at: DF.Datetime
+		acceptance_details: DF.SmallText
+		acceptance_override: DF.Check
+		acceptance_override_reason: DF.SmallText
+		acceptance_status: DF.Literal["Not Checked", "Passed", "Failed", "Overridden"]
 		address: DF.Data
 		cancellation_reason: DF.SmallText
 		check_in_at: DF.Datetime
@@ -84,10 +89,17 @@ class DispatchJob(Document):
 				self.expected_duration,
 			)
 		self.check_equipment_rows()
+		self.check_network_acceptance()
 		if self.status == job_status.COMPLETED and not self.check_out_at:
 			self.check_out_at = now_datetime()
 		if self.status == job_status.CANCELLED and not (self.cancellation_reason or "").strip():
 			frappe.throw(_("Give a reason to cancel the job."))
+
+	def check_network_acceptance(self) -> None:
+		"""Install/Repair entering Completed: the network acceptance gate (gigafibre.network.service)."""
+		from gigafibre.network.service import check_job_acceptance
+
+		check_job_acceptance(self)
 
 	def follow_technician(self) -> None:
 		"""Picking a technician assigns the job; removing them puts it back to plan."""
