@@ -55,6 +55,8 @@ GUEST_METHODS = {
 	"gigafibre.api.webhooks.twilio.status": ["MessageSid", "MessageStatus"],
 	"gigafibre.api.webhooks.twilio.voice": ["From", "CallSid"],
 	"gigafibre.api.webhooks.pbx.call_event": ["call_id", "state", "from", "to"],
+	"gigafibre.api.webhooks.kuma.receive": ["secret", "heartbeat", "monitor", "msg"],
+	"gigafibre.api.dispatch.calendar": ["token"],
 }
 PAGES = ["/j/{token}"]
 
