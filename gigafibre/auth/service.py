@@ -1,10 +1,11 @@
 """Magic links on the Frappe side: the site's signing secret, where a request carries its token,
 and the check every recorded link goes through."""
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import frappe
 from frappe import _
+from frappe.utils import add_to_date, now_datetime
 
 from gigafibre.auth import magic_link
 
@@ -22,6 +23,32 @@ def request_token() -> str | None:
 	and answers 401 before our code runs (frappe/auth.py, validate_auth).
 	"""
 	return frappe.get_request_header(TOKEN_HEADER) or frappe.form_dict.get("token") or None
+
+
+def issue_recorded(
+	doctype: str,
+	subject_field: str,
+	subject: str,
+	scope: str,
+	lifetime: timedelta,
+	issued_field: str = "issued_at",
+	**fields,
+) -> tuple[str, str]:
+	"""A signed token for `subject` whose id is recorded in `doctype` (so it can be revoked):
+	(token, record name). `fields` go on the record as they are."""
+	token, claims = magic_link.issue(link_secret(), subject, scope, datetime.now(timezone.utc), lifetime)
+	issued = now_datetime()
+	record = frappe.get_doc(
+		{
+			"doctype": doctype,
+			subject_field: subject,
+			"token_id": claims.token_id,
+			issued_field: issued,
+			"expires_at": add_to_date(issued, seconds=lifetime.total_seconds()),
+			**fields,
+		}
+	).insert(ignore_permissions=True)
+	return token, record.name
 
 
 def refuse(message: str):

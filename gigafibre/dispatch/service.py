@@ -679,31 +679,18 @@ ICAL_FUTURE_DAYS = 90
 
 def issue_calendar_link(technician: str) -> dict:
 	"""A signed feed URL for `technician`, recorded in Calendar Token so it can be revoked."""
-	from datetime import timezone
+	from frappe.utils import get_url
 
-	from frappe.utils import add_to_date, get_url
-
-	from gigafibre.auth import magic_link
-	from gigafibre.auth.service import link_secret
+	from gigafibre.auth.service import issue_recorded
 
 	if not frappe.db.get_value("Technician", technician, "active"):
 		frappe.throw(_("Technician {0} does not exist or is not active.").format(technician))
 	with user_errors():
-		token, claims = magic_link.issue(
-			link_secret(), technician, ICAL_SCOPE, datetime.now(timezone.utc), ICAL_LIFETIME
+		token, name = issue_recorded(
+			"Calendar Token", "technician", technician, ICAL_SCOPE, ICAL_LIFETIME, issued_field="created_at"
 		)
-	created = now_datetime()
-	record = frappe.get_doc(
-		{
-			"doctype": "Calendar Token",
-			"technician": technician,
-			"token_id": claims.token_id,
-			"created_at": created,
-			"expires_at": add_to_date(created, days=ICAL_LIFETIME.days),
-		}
-	).insert(ignore_permissions=True)
 	url = f"{get_url()}/api/method/gigafibre.api.dispatch.calendar?token={token}"
-	return {"name": record.name, "token": token, "url": url}
+	return {"name": name, "token": token, "url": url}
 
 
 def technician_for_calendar(token: str | None) -> str:

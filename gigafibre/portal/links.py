@@ -12,7 +12,7 @@ from frappe import _
 from frappe.utils import add_to_date, now_datetime
 
 from gigafibre.auth import magic_link
-from gigafibre.auth.service import link_secret, refuse
+from gigafibre.auth.service import issue_recorded, link_secret, refuse
 from gigafibre.errors import InvalidValue, ServiceError
 from gigafibre.jobs import enqueue as enqueue_job
 from gigafibre.portal.identity import parse_identifier
@@ -124,22 +124,9 @@ def customers_for(kind: str, value: str) -> list[str]:
 
 
 def issue(customer: str, channel: str, sent_to: str) -> tuple[str, str]:
-	token, claims = magic_link.issue(
-		link_secret(), customer, LINK_SCOPE, datetime.now(timezone.utc), LINK_LIFETIME
+	return issue_recorded(
+		"Portal Link", "customer", customer, LINK_SCOPE, LINK_LIFETIME, channel=channel, sent_to=sent_to
 	)
-	issued_at = now_datetime()
-	record = frappe.get_doc(
-		{
-			"doctype": "Portal Link",
-			"customer": customer,
-			"token_id": claims.token_id,
-			"channel": channel,
-			"sent_to": sent_to,
-			"issued_at": issued_at,
-			"expires_at": add_to_date(issued_at, hours=LINK_LIFETIME.total_seconds() / 3600),
-		}
-	).insert(ignore_permissions=True)
-	return token, record.name
 
 
 def exchange(token: str) -> dict:

@@ -11,7 +11,7 @@ from frappe import _
 from frappe.utils import add_to_date, get_url, now_datetime
 
 from gigafibre.auth import magic_link
-from gigafibre.auth.service import link_secret, refuse, verify_recorded
+from gigafibre.auth.service import issue_recorded, refuse, verify_recorded
 from gigafibre.jobs import enqueue as enqueue_job
 
 TECH_SCOPE = "tech"
@@ -22,23 +22,16 @@ def issue_link(technician: str, dispatch_job: str | None = None) -> tuple[str, s
 	if not frappe.db.get_value("Technician", technician, "active"):
 		frappe.throw(_("Technician {0} does not exist or is not active.").format(technician))
 	settings = frappe.get_single("Gigafibre Settings")
-	hours = settings.link_lifetime_hours or 24
-	token, claims = magic_link.issue(
-		link_secret(), technician, TECH_SCOPE, datetime.now(timezone.utc), timedelta(hours=hours)
+	token, name = issue_recorded(
+		"Technician Link",
+		"technician",
+		technician,
+		TECH_SCOPE,
+		timedelta(hours=settings.link_lifetime_hours or 24),
+		dispatch_job=dispatch_job,
 	)
-	issued_at = now_datetime()
-	record = frappe.get_doc(
-		{
-			"doctype": "Technician Link",
-			"technician": technician,
-			"token_id": claims.token_id,
-			"dispatch_job": dispatch_job,
-			"issued_at": issued_at,
-			"expires_at": add_to_date(issued_at, hours=hours),
-		}
-	).insert(ignore_permissions=True)
 	base = (settings.tech_base_url or get_url()).rstrip("/")
-	return token, f"{base}/j/{token}", record.name
+	return token, f"{base}/j/{token}", name
 
 
 def send_link(technician: str, dispatch_job: str | None = None) -> str:
