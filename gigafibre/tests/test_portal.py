@@ -13,6 +13,7 @@ from gigafibre.portal import links
 from gigafibre.portal.auth import PORTAL_USER
 from gigafibre.tests.peers import LoopbackPeer, Reply
 from gigafibre.tests.utils import (
+	call_endpoint,
 	ensure_outgoing_email_account,
 	make_submitted_invoice,
 	start_twilio_stub,
@@ -50,24 +51,15 @@ class TestPortal(FrappeTestCase):
 		frappe.local.portal_customer = None
 
 	def call(self, method, session=None, get=False, **fields):
-		headers = {"Authorization": f"Bearer {session}"} if session else {}
-		if get:
-			environ = EnvironBuilder(
-				method="GET", path=f"/api/method/{API}{method}", query_string=fields, headers=headers
-			).get_environ()
-		else:
-			environ = EnvironBuilder(
-				method="POST", path=f"/api/method/{API}{method}", data=fields, headers=headers
-			).get_environ()
-		frappe.set_user("Guest")
-		frappe.local.request = Request(environ)
 		# A fresh address per call: the per-IP rate limit is not what these tests are about.
 		TestPortal.calls += 1
-		frappe.local.request_ip = f"127.9.{TestPortal.calls // 250}.{TestPortal.calls % 250}"
-		frappe.local.form_dict = frappe._dict(frappe.local.request.args if get else frappe.local.request.form)
-		frappe.local.portal_customer = None
-		validate_auth()  # what frappe.app does before any handler
-		return execute_cmd(API + method)
+		return call_endpoint(
+			API + method,
+			get=get,
+			headers={"Authorization": f"Bearer {session}"} if session else None,
+			request_ip=f"127.9.{TestPortal.calls // 250}.{TestPortal.calls % 250}",
+			form=fields,
+		)
 
 	def session_for(self, customer):
 		token, _name = links.issue(customer, "SMS", "+18195550161")

@@ -84,19 +84,32 @@ def pay(invoice) -> "frappe.model.document.Document":
 	return payment
 
 
-def call_endpoint(method: str, user: str = "Guest", token: str | None = None, get: bool = False, **fields):
-	"""Call a whitelisted method as a request would reach it: whitelisting, allowed HTTP methods,
-	rate limits and argument types included. A `bytes` field is sent as an uploaded file."""
+def call_endpoint(
+	method: str,
+	user: str = "Guest",
+	token: str | None = None,
+	get: bool = False,
+	headers: dict | None = None,
+	request_ip: str = "127.0.0.1",
+	form: dict | None = None,
+	**fields,
+):
+	"""Call a whitelisted method as a request would reach it: Frappe's header authentication
+	(`auth_hooks` included), whitelisting, allowed HTTP methods, rate limits and argument types.
+	A `bytes` field is sent as an uploaded file; `token` goes in X-Gigafibre-Token (put a form
+	field of that name in `form`)."""
 	import io
 
+	from frappe.auth import validate_auth
 	from frappe.handler import execute_cmd
 	from werkzeug.test import EnvironBuilder
 	from werkzeug.wrappers import Request
 
+	fields = {**fields, **(form or {})}
 	data = {
 		k: (io.BytesIO(v), f"{k}.jpg", "image/jpeg") if isinstance(v, bytes) else v for k, v in fields.items()
 	}
-	headers = {"X-Gigafibre-Token": token} if token else {}
+	headers = {**(headers or {}), **({"X-Gigafibre-Token": token} if token else {})}
 	if get:
 		environ = EnvironBuilder(
 			method="GET", path=f"/api/method/{method}", query_string=data, headers=headers
@@ -107,8 +120,10 @@ def call_endpoint(method: str, user: str = "Guest", token: str | None = None, ge
 		).get_environ()
 	frappe.set_user(user)  # before the form: set_user empties form_dict
 	frappe.local.request = Request(environ)
-	frappe.local.request_ip = "127.0.0.1"
+	frappe.local.request_ip = request_ip
 	frappe.local.form_dict = frappe._dict(frappe.local.request.args if get else frappe.local.request.form)
+	frappe.local.portal_customer = None
+	validate_auth()  # what frappe.app does before any handler
 	return execute_cmd(method)
 
 
