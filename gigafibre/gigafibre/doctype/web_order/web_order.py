@@ -1,0 +1,35 @@
+# Copyright (c) 2026, Gigafibre and contributors
+# For license information, please see license.txt
+
+from frappe.model.document import Document
+
+
+class WebOrder(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		city: DF.Data | None
+		civic_number: DF.Data | None
+		currency: DF.Link | None
+		customer: DF.Link | None
+		first_name: DF.Data | None
+		grand_total: DF.Currency
+		identifier: DF.Data | None
+		last_name: DF.Data | None
+		lead: DF.Link | None
+		order_key: DF.Data
+		postal_code: DF.Data | None
+		quotation: DF.Link | None
+		request: DF.Code | None
+		service_location: DF.Link | None
+		serviceability: DF.Data | None
+		status: DF.Literal["Pending", "Quoted", "Accepted", "Cancelled"]
+		street: DF.Data | None
+	# end: auto-generated types
+
+	pass

@@ -1,0 +1,178 @@
+"""A web order: Lead -> Quotation in one transaction, once per order key.
+
+The caller proved its email or phone with a code (`otp_service.checkout_identifier`). The Web
+Order row is written first: its unique order key makes a concurrent double submit wait, then fail
+on the index, roll back and answer with the first order. Customer, Service Location and the Sales
+Order on acceptance come next (see the Web Order's `customer` and `service_location`).
+"""
+
+import json
+from contextlib import contextmanager
+
+import frappe
+from frappe import _
+
+from gigafibre.onboarding import addresses, catalog, order_request
+from gigafibre.onboarding.address import PLANNED, SERVICEABLE
+
+
+class AddressNotServiceable(frappe.ValidationError):
+	http_status_code = 422
+
+
+def place(identifier: str, request: order_request.OrderRequest, raw: dict) -> dict:
+	existing = _existing(request.order_key, identifier)
+	if existing:
+		return existing
+	status = addresses.status_for(request.civic_number, request.street, request.postal_code)
+	if status != SERVICEABLE:
+		if status == PLANNED:
+			message = _("Our fibre network will reach this address soon, but cannot serve it yet.")
+		else:
+			message = _("Our fibre network does not reach this address yet.")
+		frappe.throw(message, exc=AddressNotServiceable, title=_("Address not served"))
+	ctx = catalog.selling_context()
+	lines = _priced_lines(ctx, request.lines)
+	with _one_transaction():
+		order = _claim(identifier, request, status, raw)
+		if isinstance(order, dict):
+			return order  # a concurrent submit with this key won
+		lead = _lead(identifier, request, ctx.company)
+		quote = catalog.quotation(ctx, lines, quotation_to="Lead", party_name=lead)
+		quote.flags.ignore_permissions = True
+		quote.insert()
+		order.update(
+			{
+				"status": "Quoted",
+				"lead": lead,
+				"quotation": quote.name,
+				"currency": quote.currency,
+				"grand_total": quote.grand_total,
+			}
+		)
+		order.save(ignore_permissions=True)
+	return summary(order.name)
+
+
+def _claim(identifier: str, request: order_request.OrderRequest, status: str, raw: dict):
+	"""The new Web Order holding the key, or the summary of the one a concurrent submit committed."""
+	savepoint = "gigafibre_web_order"
+	frappe.db.savepoint(savepoint)
+	try:
+		return frappe.get_doc(
+			{
+				"doctype": "Web Order",
+				"order_key": request.order_key,
+				"status": "Pending",
+				"identifier": identifier,
+				"first_name": request.first_name,
+				"last_name": request.last_name,
+				"civic_number": request.civic_number,
+				"street": request.street,
+				"city": request.city,
+				"postal_code": request.postal_code,
+				"serviceability": status,
+				"request": json.dumps(raw, ensure_ascii=False, sort_keys=True, default=str),
+			}
+		).insert(ignore_permissions=True)
+	except (frappe.DuplicateEntryError, frappe.UniqueValidationError):
+		# Another submit with this key committed first (the unique index made us wait for it).
+		frappe.db.rollback(save_point=savepoint)
+		frappe.clear_last_message()
+		return _existing(request.order_key, identifier) or _refuse_key()
+
+
+@contextmanager
+def _one_transaction():
+	"""Hold commits made by other apps' hooks until the request ends.
+
+	ERPNext commits inside a hook: a new Contact with a phone number links existing Call Logs and
+	calls `frappe.db.commit()` (erpnext/telephony/doctype/call_log/call_log.py,
+	link_existing_conversations), and a Lead creates such a Contact when CRM Settings → "Auto
+	Creation of Contact" is on. Mid-order, that would commit a half-written order. The commit is
+	shadowed on this request's connection only, for the duration of the block.
+	"""
+	db = frappe.db
+	db.commit = _held_commit
+	try:
+		yield
+	finally:
+		del db.commit
+
+
+def _held_commit(*args, **kwargs) -> None:
+	"""The request's own commit (or rollback) settles these writes."""
+
+
+def summary(name: str) -> dict:
+	order = frappe.get_doc("Web Order", name)
+	result = {"order": order.name, "order_key": order.order_key, "status": order.status}
+	if order.quotation:
+		quote = frappe.get_doc("Quotation", order.quotation)
+		result.update(
+			{
+				"quotation": quote.name,
+				"currency": quote.currency,
+				"items": [
+					{"item_code": i.item_code, "name": i.item_name, "qty": i.qty, "amount": i.amount}
+					for i in quote.items
+				],
+				"net_total": quote.net_total,
+				"taxes": [
+					{"description": t.description, "rate": t.rate, "amount": t.tax_amount}
+					for t in quote.taxes
+				],
+				"grand_total": quote.grand_total,
+			}
+		)
+	return result
+
+
+def _existing(order_key: str, identifier: str) -> dict | None:
+	found = frappe.db.get_value("Web Order", {"order_key": order_key}, ["name", "identifier"], as_dict=True)
+	if not found:
+		return None
+	if found.identifier != identifier:
+		_refuse_key()
+	return summary(found.name)
+
+
+def _refuse_key():
+	frappe.throw(
+		_("This order key is already used by another order. Reload the page and try again."),
+		exc=frappe.DuplicateEntryError,
+	)
+
+
+def _priced_lines(ctx, lines: tuple[order_request.OrderLine, ...]) -> list[tuple]:
+	items = {i.item_code: i for i in catalog.web_items([line.item_code for line in lines])}
+	prices = catalog.prices_for(ctx.price_list, list(items))
+	priced = []
+	for line in lines:
+		item = items.get(line.item_code)
+		if not item or line.item_code not in prices:
+			frappe.throw(_("{0} is not for sale on the website.").format(line.item_code))
+		priced.append((item, prices[line.item_code], line.qty))
+	if not any(item.gigafibre_kind == "Plan" for item, _price, _qty in priced):
+		frappe.throw(_("Choose an Internet plan."))
+	return priced
+
+
+def _lead(identifier: str, request: order_request.OrderRequest, company: str) -> str:
+	"""The open Lead with this email or mobile (updated), or a new one."""
+	field = "email_id" if "@" in identifier else "mobile_no"
+	name = frappe.db.get_value(
+		"Lead", {field: identifier, "status": ("not in", ["Converted", "Do Not Contact"])}, "name"
+	)
+	lead = frappe.get_doc("Lead", name) if name else frappe.new_doc("Lead")
+	lead.update(
+		{
+			"first_name": request.first_name,
+			"last_name": request.last_name,
+			field: identifier,
+			"company": company,
+		}
+	)
+	lead.flags.ignore_permissions = True
+	lead.save()
+	return lead.name
