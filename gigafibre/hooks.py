@@ -19,6 +19,7 @@ after_migrate = [
 	"gigafibre.install.ensure_link_secret",
 	"gigafibre.messaging.setup.ensure_custom_fields",
 	"gigafibre.payments.setup.ensure_custom_fields",
+	"gigafibre.onboarding.setup.ensure_custom_fields",
 	"gigafibre.install.ensure_seed_flows",
 	"gigafibre.portal.auth.ensure_portal_user",
 ]

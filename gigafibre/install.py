@@ -7,11 +7,13 @@ import frappe
 
 def after_install() -> None:
 	from gigafibre.messaging.setup import ensure_custom_fields as messaging_fields
+	from gigafibre.onboarding.setup import ensure_custom_fields as onboarding_fields
 	from gigafibre.payments.setup import ensure_custom_fields as payments_fields
 	from gigafibre.portal.auth import ensure_portal_user
 
 	messaging_fields()
 	payments_fields()
+	onboarding_fields()
 	ensure_link_secret()
 	ensure_seed_flows()
 	ensure_portal_user()

@@ -12,6 +12,7 @@ IDENTIFIER_SELECTS = {
 	("Flow Step", "wait_event"),
 	("Flow Step", "action"),
 	("Service Location", "province"),
+	("Serviceable Address", "province"),
 }
 PY_MESSAGE = re.compile(r"""(?<![\w.])_\(\s*(?P<q>"|')(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)\s*[,)]""")
 JS_MESSAGE = re.compile(r"""__\(\s*(?P<q>"|'|`)(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)\s*[,)]""")

@@ -210,10 +210,8 @@ def attach_ticket(doc, method=None) -> None:
 	import frappe
 	from frappe import _
 
-	if (
-		not doc.get("customer")
-		or (doc.get("gigafibre_outage") is None
-		and not doc.meta.has_field("gigafibre_outage"))
+	if not doc.get("customer") or (
+		doc.get("gigafibre_outage") is None and not doc.meta.has_field("gigafibre_outage")
 	):
 		return
 	for location in frappe.get_all("Service Location", filters={"customer": doc.customer}, pluck="name"):
