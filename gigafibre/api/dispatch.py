@@ -96,3 +96,19 @@ def calendar(token: str | None = None) -> Response:
 	response.headers["Content-Disposition"] = 'inline; filename="gigafibre.ics"'
 	response.headers["Cache-Control"] = "private, max-age=300"
 	return response
+
+
+@frappe.whitelist(methods=["POST"])
+def insert_urgent(job: str) -> dict:
+	"""Today's plan with an urgent job put where it disturbs least; `apply` it to write it."""
+	_allow("write")
+	return service.insert_urgent(_job(job))
+
+
+@frappe.whitelist(methods=["POST"])
+def technician_absent(technician: str, date: str | None = None) -> dict:
+	"""The day's plan with an absent technician's jobs handed to the others; `apply` it to write it."""
+	_allow("write")
+	if not frappe.db.exists("Technician", technician):
+		raise frappe.DoesNotExistError(_("Technician {0} does not exist.").format(technician))
+	return service.technician_absent(technician, service.parse_date(date))

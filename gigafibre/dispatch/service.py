@@ -19,7 +19,7 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime, getdate, now_datetime
 
-from gigafibre.dispatch import planner, scoring, travel
+from gigafibre.dispatch import planner, replan, scoring, travel
 from gigafibre.dispatch import status as job_status
 from gigafibre.dispatch.shifts import WEEKDAYS, to_time
 from gigafibre.validation import user_errors
@@ -352,8 +352,52 @@ class _FrappeCache:
 def plan(day: date, time_limit: float | None = None) -> dict:
 	"""The optimised plan for `day`, JSON-able, with the current assignments' travel as "before"."""
 	model = read_day(day)
+	if model.problem is None:
+		return _plan_out(model, None)
+	with user_errors():
+		solved = planner.solve(model.problem, time_limit=float(time_limit or setting("dispatch_time_limit")))
+	return _plan_out(model, solved)
+
+
+def insert_urgent(job: str) -> dict:
+	"""Today's plan as it stands, with `job` put where it disturbs least (started routes kept)."""
+	doc = frappe.get_doc("Dispatch Job", job)
+	if doc.technician or doc.status not in ("New", "Planned"):
+		frappe.throw(_("Job {0} is already assigned or under way.").format(job))
+	model = read_day(job_date(frappe._dict(doc.as_dict())), extra_jobs=[job])
+	_require_in_model(model, job)
+	with user_errors():
+		new_plan = replan.insert_job(model.problem, _current_plan(model), job)
+	return _plan_out(model, new_plan)
+
+
+def technician_absent(technician: str, day: date) -> dict:
+	"""`technician` is away on `day`: their jobs go to the others, the most urgent first."""
+	model = read_day(day)
+	if model.problem is None:
+		frappe.throw(_("No job to plan."))
+	with user_errors():
+		_problem, new_plan = replan.remove_technician(model.problem, _current_plan(model), technician)
+	return _plan_out(model, new_plan)
+
+
+def _current_plan(model: Day) -> planner.Plan:
+	return planner.build_plan(model.problem, model.current_sequences(), [])
+
+
+def _require_in_model(model: Day, job: str) -> None:
+	if model.problem is not None and job in {j.id for j in model.problem.jobs}:
+		return
+	reason = next(
+		(e["reason"] for e in model.excluded if e["job"] == job), _("No technician works that day.")
+	)
+	frappe.throw(_("Job {0} cannot be planned: {1}").format(job, reason))
+
+
+def _plan_out(model: Day, solved: planner.Plan | None) -> dict:
+	"""A plan as the desk and `apply` read it, with the day's current travel as "before"."""
 	out = {
-		"date": str(day),
+		"date": str(model.day),
 		"source": model.source,
 		"routes": [],
 		"unassigned": [
@@ -364,7 +408,7 @@ def plan(day: date, time_limit: float | None = None) -> dict:
 		"before": _totals(0, 0, 0),
 		"after": _totals(0, 0, 0),
 	}
-	if model.problem is None:
+	if model.problem is None or solved is None:
 		return out
 	problem = model.problem
 	before_travel = before_distance = before_count = before_problems = 0
@@ -379,8 +423,6 @@ def plan(day: date, time_limit: float | None = None) -> dict:
 		before_problems += len(timed.problems)
 	out["before"] = _totals(before_travel, before_distance, before_count)
 	out["before"]["problems"] = before_problems
-	with user_errors():
-		solved = planner.solve(problem, time_limit=float(time_limit or setting("dispatch_time_limit")))
 	for route in solved.routes:
 		tech = model.technicians[route.technician]
 		out["routes"].append(
@@ -406,7 +448,7 @@ def plan(day: date, time_limit: float | None = None) -> dict:
 		)
 	planned = sum(len(r.stops) for r in solved.routes)
 	out["after"] = _totals(solved.travel, solved.distance, planned)
-	out["after"]["problems"] = 0
+	out["after"]["problems"] = len(solved.violations)
 	return out
 
 

@@ -224,6 +224,57 @@ class TestDispatch(FrappeTestCase):
 		self.assertEqual(after["before"]["jobs"], 6)
 		self.assertEqual(after["before"]["travel_minutes"], result["after"]["travel_minutes"])
 
+	# ------------------------------------------------------------ replanning
+
+	def test_urgent_job_inserted_without_moving_the_others(self):
+		self.plan(apply=1)
+		before = {
+			j.name: (j.technician, get_datetime(j.scheduled_start))
+			for j in (
+				frappe.get_doc("Dispatch Job", n)
+				for n in frappe.get_all(
+					"Dispatch Job",
+					filters={
+						"technician": ("is", "set"),
+						"scheduled_start": ("between", [self.at(0), self.at(24)]),
+					},
+					pluck="name",
+				)
+			)
+		}
+		urgent = self.make_job("Panne urgente", 2, (10, 16), priority="Urgent")
+		plan = self.api("insert_urgent", job=urgent.name)
+		placed = {s["job"]: r["technician"] for r in plan["routes"] for s in r["stops"]}
+		self.assertIn(urgent.name, placed)
+		# Only the routes it joined may change; everybody else keeps their order and technician.
+		for name, (technician, _start) in before.items():
+			self.assertEqual(placed.get(name), technician)
+		result = self.api("apply", plan=json.dumps(plan))
+		self.assertIn(urgent.name, result["updated"])
+		self.assertEqual(frappe.db.get_value("Dispatch Job", urgent.name, "technician"), placed[urgent.name])
+		with self.assertRaises(frappe.ValidationError):
+			self.api("insert_urgent", job=urgent.name)  # already assigned
+
+	def test_absent_technician_jobs_go_to_the_others(self):
+		self.plan(apply=1)
+		mine = frappe.get_all(
+			"Dispatch Job",
+			filters={
+				"technician": self.tech_a.name,
+				"scheduled_start": ("between", [self.at(0), self.at(24)]),
+			},
+			pluck="name",
+		)
+		self.assertTrue(mine)
+		plan = self.api("technician_absent", technician=self.tech_a.name, date=str(self.day))
+		self.assertNotIn(self.tech_a.name, [r["technician"] for r in plan["routes"]])
+		handed = {s["job"] for r in plan["routes"] for s in r["stops"]} | {
+			u["job"] for u in plan["unassigned"]
+		}
+		self.assertTrue(set(mine) <= handed)
+		with self.assertRaises(frappe.DoesNotExistError):
+			self.api("technician_absent", technician="TECH-NOPE", date=str(self.day))
+
 	# ------------------------------------------------------------ assign and suggest
 
 	def test_assign_fires_on_job_assigned(self):
