@@ -35,6 +35,8 @@ class GigafibreDispatchBoard {
 		page.set_primary_action(__("Optimize"), () => this.optimize(), "es-line-reload");
 		page.set_secondary_action(__("Refresh"), () => this.refresh());
 		page.add_menu_item(__("Calendar link for a technician"), () => this.calendar_link());
+		page.add_menu_item(__("Insert an urgent job"), () => this.insert_urgent());
+		page.add_menu_item(__("A technician is absent"), () => this.technician_absent());
 		this.add_styles();
 		this.$body = $(`<div class="gf-dispatch"></div>`).appendTo(page.main);
 		this.refresh_soon = frappe.utils.debounce(() => this.refresh(), 400);
@@ -296,6 +298,34 @@ class GigafibreDispatchBoard {
 			},
 		});
 		dialog.show();
+	}
+
+	// ------------------------------------------------------------ replanning
+
+	insert_urgent() {
+		frappe.prompt(
+			{ fieldtype: "Link", fieldname: "job", label: __("Dispatch Job"), options: "Dispatch Job", reqd: 1 },
+			({ job }) =>
+				frappe
+					.call({ method: DISPATCH_API + "insert_urgent", args: { job }, freeze: true })
+					.then((r) => this.show_plan(r.message)),
+			__("Insert an urgent job")
+		);
+	}
+
+	technician_absent() {
+		frappe.prompt(
+			{ fieldtype: "Link", fieldname: "technician", label: __("Technician"), options: "Technician", reqd: 1 },
+			({ technician }) =>
+				frappe
+					.call({
+						method: DISPATCH_API + "technician_absent",
+						args: { technician, date: this.date() },
+						freeze: true,
+					})
+					.then((r) => this.show_plan(r.message)),
+			__("A technician is absent")
+		);
 	}
 
 	// ------------------------------------------------------------ optimisation
