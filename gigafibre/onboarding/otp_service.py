@@ -6,7 +6,6 @@ and nothing of it is worth keeping once it expires. Keys carry the site's prefix
 an HMAC of the identifier, never the email or phone itself; the value holds an HMAC of the code.
 """
 
-import hashlib
 from datetime import datetime, timedelta, timezone
 
 import frappe
@@ -18,6 +17,7 @@ from gigafibre.errors import InvalidValue, ServiceError
 from gigafibre.jobs import enqueue as enqueue_job
 from gigafibre.onboarding import otp
 from gigafibre.portal.identity import parse_identifier
+from gigafibre.throttle import count_this_hour
 
 CHECKOUT_SCOPE = "checkout"
 CHECKOUT_LIFETIME = timedelta(minutes=30)
@@ -28,7 +28,6 @@ REFUSED = "This code is not valid or has expired. Ask for a new one."
 
 _RECORD = "gigafibre:checkout-otp:"
 _ATTEMPTS = "gigafibre:checkout-otp-attempts:"
-_REQUESTS = "gigafibre:checkout-otp-requests:"
 
 
 class CodeRefused(frappe.AuthenticationError):
@@ -39,10 +38,7 @@ def request(identifier: str | None) -> None:
 	"""Count the request, then generate, store and send the code in a background job (the code
 	never sits in the queue's arguments)."""
 	kind, value = parse_identifier(identifier)
-	counter = frappe.cache.make_key(_REQUESTS + hashlib.sha256(value.encode()).hexdigest())
-	count = frappe.cache.incrby(counter, 1)
-	if count == 1:
-		frappe.cache.expire(counter, 3600)
+	count = count_this_hour("checkout-otp-requests", value)
 	enqueue_job(
 		"gigafibre.onboarding.otp_service.deliver",
 		kind=kind,

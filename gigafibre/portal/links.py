@@ -4,7 +4,6 @@
 and the sending happen in a background job.
 """
 
-import hashlib
 from datetime import datetime, timedelta, timezone
 
 import frappe
@@ -16,6 +15,7 @@ from gigafibre.auth.service import issue_recorded, link_secret, refuse
 from gigafibre.errors import InvalidValue, ServiceError
 from gigafibre.jobs import enqueue as enqueue_job
 from gigafibre.portal.identity import parse_identifier
+from gigafibre.throttle import count_this_hour
 
 LINK_SCOPE = "portal-link"
 SESSION_SCOPE = "portal"
@@ -27,13 +27,7 @@ PER_IDENTIFIER_PER_HOUR = 5
 
 def request(identifier: str) -> None:
 	kind, value = parse_identifier(identifier)
-	# make_key: the site's own prefix, so two sites on one Redis keep separate counts.
-	counter = frappe.cache.make_key(
-		f"gigafibre:portal-link-requests:{hashlib.sha256(value.encode()).hexdigest()}"
-	)
-	count = frappe.cache.incrby(counter, 1)
-	if count == 1:
-		frappe.cache.expire(counter, 3600)
+	count = count_this_hour("portal-link-requests", value)
 	enqueue_job(
 		"gigafibre.portal.links.deliver",
 		kind=kind,
