@@ -737,18 +737,14 @@ def issue_calendar_link(technician: str) -> dict:
 
 def technician_for_calendar(token: str | None) -> str:
 	"""The active technician a genuine, unrevoked feed token stands for; 401 with a clear message otherwise."""
-	from gigafibre.auth.service import refuse, verify_recorded
+	from gigafibre.tech.links import active_technician
 
-	technician = verify_recorded(
+	return active_technician(
 		token,
 		ICAL_SCOPE,
 		"Calendar Token",
-		"technician",
 		_("This calendar link was revoked. Ask your dispatcher for a new one."),
 	)
-	if not frappe.db.get_value("Technician", technician, "active"):
-		refuse(_("This link is not valid."))
-	return technician
 
 
 def calendar_feed(technician: str) -> bytes:

@@ -67,14 +67,15 @@ def deliver(link: str, url: str) -> None:
 
 
 def technician_for_token(token: str | None) -> str:
-	"""The active technician a valid, unrevoked link stands for; 401 with a clear message otherwise."""
-	technician = verify_recorded(
-		token,
-		TECH_SCOPE,
-		"Technician Link",
-		"technician",
-		_("This link was revoked. Ask your dispatcher for a new one."),
+	"""The active technician a valid, unrevoked page link stands for; 401 with a clear message otherwise."""
+	return active_technician(
+		token, TECH_SCOPE, "Technician Link", _("This link was revoked. Ask your dispatcher for a new one.")
 	)
+
+
+def active_technician(token: str | None, scope: str, doctype: str, revoked_message: str) -> str:
+	"""The active technician a recorded token of `scope` (page link, calendar feed) stands for."""
+	technician = verify_recorded(token, scope, doctype, "technician", revoked_message)
 	if not frappe.db.get_value("Technician", technician, "active"):
 		refuse(_("This link is not valid."))
 	return technician
