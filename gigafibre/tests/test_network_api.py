@@ -470,3 +470,56 @@ class TestOltPoll(FrappeTestCase):
 			_settings(olt_targets=saved or "")
 		self.assertEqual(result, {"olts": 1, "onus": 0, "alarms": 0, "errors": 2})
 		self.assertTrue(frappe.db.exists("Error Log", {"method": "OLT poll OLT-DEAD-01"}))
+
+
+class TestDeviceEvents(FrappeTestCase):
+	def setUp(self):
+		frappe.flags.gigafibre_jobs_inline = True
+
+	def tearDown(self):
+		frappe.flags.gigafibre_jobs_inline = False
+
+	def test_messages_set_the_status_and_fire_flows_on_change_only(self):
+		from datetime import datetime, timezone
+
+		from gigafibre.flows.runner import clear_cache
+		from gigafibre.network.device_events import apply
+		from gigafibre.network.oktopus_mqtt import DeviceEvent
+
+		for event in ("on_device_offline", "on_device_online"):
+			frappe.get_doc(
+				{
+					"doctype": "Flow Template",
+					"title": f"_Test {event}",
+					"trigger_event": event,
+					"reference_doctype": "Service Equipment",
+					"steps": [{"step_id": "end", "step_type": "end"}],
+				}
+			).insert()
+		clear_cache()
+		device = frappe.get_doc(
+			{
+				"doctype": "Service Equipment",
+				"serial_number": "USP-E2E-1",
+				"equipment_type": "Router",
+				"acs_device_id": "os::00D09E-USP-E2E-1",
+			}
+		).insert()
+
+		def runs(event):
+			return frappe.db.count("Flow Run", {"trigger_event": event, "reference_name": device.name})
+
+		def send(kind, minute):
+			at = datetime(2026, 11, 25, 20, minute, tzinfo=timezone.utc)
+			return apply(DeviceEvent(kind, "os::00D09E-USP-E2E-1", "USP-E2E-1", "oktopus/usp/v1/status", at))
+
+		self.assertEqual(send("offline", 1), device.name)
+		self.assertEqual(frappe.db.get_value("Service Equipment", device.name, "online_status"), "Offline")
+		self.assertEqual(runs("on_device_offline"), 1)
+		send("heartbeat", 2)
+		send("heartbeat", 3)  # still online: no second event
+		self.assertEqual(frappe.db.get_value("Service Equipment", device.name, "online_status"), "Online")
+		self.assertEqual(runs("on_device_online"), 1)
+		send("offline", 4)
+		self.assertEqual(runs("on_device_offline"), 2)  # a later outage is a new event
+		self.assertIsNone(apply(DeviceEvent("online", "os::unknown", None, "t", datetime.now(timezone.utc))))

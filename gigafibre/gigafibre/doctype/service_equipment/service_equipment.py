@@ -25,9 +25,11 @@ class ServiceEquipment(Document):
 		equipment_type: DF.Literal["ONT", "Router", "Mesh Node", "Set-Top Box", "Phone Adapter", "Other"]
 		gpon_serial: DF.Data
 		installed_on: DF.Date
+		last_seen_at: DF.Datetime
 		mac_address: DF.Data
 		model: DF.Data
 		notes: DF.SmallText
+		online_status: DF.Literal["Unknown", "Online", "Offline"]
 		serial_number: DF.Data
 		service_location: DF.Link
 		status: DF.Literal["In Stock", "Installed", "Returned", "Defective"]
