@@ -11,12 +11,12 @@ from gigafibre.flows.runner import cancel_run, clear_cache, event_listeners, ret
 from gigafibre.tests.peers import LoopbackPeer, Reply
 from gigafibre.tests.utils import (
 	TWILIO_SID,
+	SmsTestCase,
 	ensure_outgoing_email_account,
 	make_location,
 	make_submitted_invoice,
 	make_technician,
 	pay,
-	start_twilio_stub,
 	test_customer,
 )
 
@@ -36,12 +36,10 @@ def runs_for(template: str) -> list:
 	return frappe.get_all("Flow Run", filters={"flow_template": template}, pluck="name")
 
 
-class FlowTestCase(FrappeTestCase):
+class FlowTestCase(SmsTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		frappe.flags.gigafibre_jobs_inline = True
-		cls.twilio = start_twilio_stub()
 		# The seed flows would add their own runs to every event; these tests bring their own templates.
 		for name in frappe.get_all("Flow Template", filters={"enabled": 1}, pluck="name"):
 			frappe.db.set_value("Flow Template", name, "enabled", 0)
@@ -49,8 +47,6 @@ class FlowTestCase(FrappeTestCase):
 
 	@classmethod
 	def tearDownClass(cls):
-		frappe.flags.gigafibre_jobs_inline = False
-		cls.twilio.__exit__(None, None, None)
 		super().tearDownClass()
 		frappe.clear_document_cache("Gigafibre Settings", "Gigafibre Settings")
 		clear_cache()

@@ -13,40 +13,27 @@ from gigafibre.auth.service import link_secret
 from gigafibre.onboarding import addresses, order_request, orders, otp, otp_service
 from gigafibre.onboarding.setup import ensure_custom_fields
 from gigafibre.tests.utils import (
+	SmsTestCase,
 	call_endpoint,
 	company,
 	ensure_outgoing_email_account,
 	make_location,
-	start_twilio_stub,
 )
 
 API = "gigafibre.api.checkout."
 PHONE = "+15145550177"
 
 
-class TestCheckoutOtp(FrappeTestCase):
+class TestCheckoutOtp(SmsTestCase):
 	calls = 0
 
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		frappe.flags.gigafibre_jobs_inline = True
-		cls.twilio = start_twilio_stub()
 		ensure_outgoing_email_account()
-
-	@classmethod
-	def tearDownClass(cls):
-		frappe.flags.gigafibre_jobs_inline = False
-		cls.twilio.__exit__(None, None, None)
-		frappe.set_user("Administrator")
-		super().tearDownClass()
 
 	def setUp(self):
 		frappe.cache.delete_keys("gigafibre:checkout-otp")
-
-	def tearDown(self):
-		frappe.set_user("Administrator")
-		frappe.local.request = None
 
 	def guest(self, method, ip=None, **fields):
 		"""A guest request from a fresh address (the per-IP limit is tested on its own)."""
@@ -410,15 +397,13 @@ def _qc_tax_template(company_name: str) -> str:
 	return name
 
 
-class TestWebOrder(FrappeTestCase):
+class TestWebOrder(SmsTestCase):
 	calls = 0
 
 	@classmethod
 	def setUpClass(cls):
 		ensure_custom_fields()
 		super().setUpClass()
-		frappe.flags.gigafibre_jobs_inline = True
-		cls.twilio = start_twilio_stub()
 		cls.template = _catalog_fixture(company())
 		for civic, status in (("4500", "Serviceable"), ("4502", "Planned")):
 			frappe.get_doc(
@@ -432,19 +417,8 @@ class TestWebOrder(FrappeTestCase):
 				}
 			).insert()
 
-	@classmethod
-	def tearDownClass(cls):
-		frappe.flags.gigafibre_jobs_inline = False
-		cls.twilio.__exit__(None, None, None)
-		frappe.set_user("Administrator")
-		super().tearDownClass()
-
 	def setUp(self):
 		frappe.cache.delete_keys("gigafibre:checkout-otp")
-
-	def tearDown(self):
-		frappe.set_user("Administrator")
-		frappe.local.request = None
 
 	def guest(self, method, **fields):
 		TestWebOrder.calls += 1

@@ -1,5 +1,6 @@
 """The customer portal: passwordless links, the Bearer session, and a customer's own records only."""
 
+from typing import ClassVar
 from unittest.mock import patch
 
 import frappe
@@ -13,24 +14,23 @@ from gigafibre.portal import links
 from gigafibre.portal.auth import PORTAL_USER
 from gigafibre.tests.peers import LoopbackPeer, Reply
 from gigafibre.tests.utils import (
+	SmsTestCase,
 	call_endpoint,
 	ensure_outgoing_email_account,
 	make_submitted_invoice,
-	start_twilio_stub,
 	test_customer,
 )
 
 API = "gigafibre.api.portal."
 
 
-class TestPortal(FrappeTestCase):
+class TestPortal(SmsTestCase):
 	calls = 0
+	settings: ClassVar[dict] = {"portal_base_url": "https://portal.gigafibre.ca"}
 
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		frappe.flags.gigafibre_jobs_inline = True
-		cls.twilio = start_twilio_stub(portal_base_url="https://portal.gigafibre.ca")
 		ensure_outgoing_email_account()
 		cls.alice = test_customer("_Test Portal Alice", mobile="+18195550161")
 		frappe.db.set_value("Customer", cls.alice, "email_id", "alice@exemple.ca")
@@ -38,16 +38,8 @@ class TestPortal(FrappeTestCase):
 		cls.alice_invoice = make_submitted_invoice(cls.alice, rate=80)
 		cls.bob_invoice = make_submitted_invoice(cls.bob, rate=120)
 
-	@classmethod
-	def tearDownClass(cls):
-		frappe.flags.gigafibre_jobs_inline = False
-		cls.twilio.__exit__(None, None, None)
-		frappe.set_user("Administrator")
-		super().tearDownClass()
-
 	def tearDown(self):
-		frappe.set_user("Administrator")
-		frappe.local.request = None
+		super().tearDown()
 		frappe.local.portal_customer = None
 
 	def call(self, method, session=None, get=False, **fields):

@@ -1,6 +1,7 @@
 """The technician page end to end through its endpoints: link, day, check-in, equipment, replay."""
 
 import json
+from typing import ClassVar
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
@@ -9,17 +10,23 @@ from frappe.utils import add_to_date, now_datetime
 from gigafibre.tech import links
 from gigafibre.tech.workday import CheckInTooFar
 from gigafibre.tests.peers import LoopbackPeer, Reply
-from gigafibre.tests.utils import TWILIO_SID, call_endpoint, make_location, make_technician, start_twilio_stub
+from gigafibre.tests.utils import (
+	TWILIO_SID,
+	SmsTestCase,
+	call_endpoint,
+	make_location,
+	make_technician,
+)
 
 API = "gigafibre.api.tech."
 
 
-class TestTechPage(FrappeTestCase):
+class TestTechPage(SmsTestCase):
+	settings: ClassVar[dict] = {"tech_base_url": "https://erp.gigafibre.ca", "checkin_radius_m": 150}
+
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		frappe.flags.gigafibre_jobs_inline = True
-		cls.twilio = start_twilio_stub(tech_base_url="https://erp.gigafibre.ca", checkin_radius_m=150)
 		cls.tech = make_technician(full_name="Tech Page", mobile="514 555-0181")
 		cls.other = make_technician(full_name="Tech Autre")
 		cls.location = make_location(
@@ -34,16 +41,8 @@ class TestTechPage(FrappeTestCase):
 		cls.foreign = cls.make_job(cls.other.name, now, "Pas à moi")
 		cls.token = links.issue_link(cls.tech.name)[0]
 
-	@classmethod
-	def tearDownClass(cls):
-		frappe.flags.gigafibre_jobs_inline = False
-		cls.twilio.__exit__(None, None, None)
-		frappe.set_user("Administrator")
-		super().tearDownClass()
-
 	def tearDown(self):
-		frappe.set_user("Administrator")
-		frappe.local.request = None
+		super().tearDown()
 		frappe.local.lang = "en"  # the page renders in French and would leave it set
 
 	@classmethod

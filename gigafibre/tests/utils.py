@@ -1,6 +1,9 @@
 """Records the bench tests share."""
 
+from typing import ClassVar
+
 import frappe
+from frappe.tests.utils import FrappeTestCase
 from frappe.utils import nowdate
 
 TEST_CUSTOMER = "_Test Gigafibre Customer"
@@ -186,3 +189,29 @@ def start_twilio_stub(**settings):
 	)
 	doc.save()
 	return peer
+
+
+class SmsTestCase(FrappeTestCase):
+	"""Background jobs run inline and every SMS goes to a loopback Twilio (`cls.twilio.requests`).
+
+	`settings` adds Gigafibre Settings values for the class (rolled back with its records).
+	"""
+
+	settings: ClassVar[dict] = {}
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		frappe.flags.gigafibre_jobs_inline = True
+		cls.twilio = start_twilio_stub(**cls.settings)
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.flags.gigafibre_jobs_inline = False
+		cls.twilio.__exit__(None, None, None)
+		frappe.set_user("Administrator")
+		super().tearDownClass()
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.local.request = None
