@@ -50,20 +50,18 @@ def _public(settings, method: str) -> str:
 	return core.public_url(settings.twilio_public_url.strip(), f"{BASE_PATH}.{method}")
 
 
+def _stored(form, event_id: str, event_type: str) -> Response:
+	"""Keep the message in Webhook Event (processed in the background) and answer Twilio at once."""
+	receive("Twilio", event_id, event_type, _raw_body(form), dict(frappe.request.headers), HANDLER)
+	return _xml(core.empty_messaging_response())
+
+
 @frappe.whitelist(allow_guest=True, methods=["POST"])
 @rate_limit(limit=600, seconds=60)
 def sms() -> Response:
 	"""Inbound SMS: stored, then `gigafibre.messaging.inbound.handle_sms` in the background (via handle_twilio)."""
 	form, _settings = _verified()
-	receive(
-		"Twilio",
-		form.get("MessageSid") or form.get("SmsSid") or "",
-		"sms.received",
-		_raw_body(form),
-		dict(frappe.request.headers),
-		HANDLER,
-	)
-	return _xml(core.empty_messaging_response())
+	return _stored(form, form.get("MessageSid") or form.get("SmsSid") or "", "sms.received")
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
@@ -73,15 +71,7 @@ def status() -> Response:
 	form, _settings = _verified()
 	sid = form.get("MessageSid") or form.get("SmsSid") or ""
 	state = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
-	receive(
-		"Twilio",
-		f"{sid}:{state}" if sid else "",
-		f"sms.status.{state}",
-		_raw_body(form),
-		dict(frappe.request.headers),
-		HANDLER,
-	)
-	return _xml(core.empty_messaging_response())
+	return _stored(form, f"{sid}:{state}" if sid else "", f"sms.status.{state}")
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
