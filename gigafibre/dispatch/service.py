@@ -412,8 +412,9 @@ def _plan_out(model: Day, solved: planner.Plan | None) -> dict:
 		return out
 	problem = model.problem
 	before_travel = before_distance = before_count = before_problems = 0
+	current = model.current_sequences()
 	for tech in problem.technicians:
-		sequence = model.current_sequences().get(tech.id, [])
+		sequence = current.get(tech.id, [])
 		if not sequence:
 			continue
 		timed = planner.time_route(problem, tech, sequence)
