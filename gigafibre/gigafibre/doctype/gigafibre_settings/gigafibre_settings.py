@@ -20,7 +20,10 @@ class GigafibreSettings(Document):
 		acceptance_inform_minutes: DF.Int
 		acceptance_rx_max: DF.Float
 		acceptance_rx_min: DF.Float
+		address_api_key: DF.Password
+		address_api_url: DF.Data
 		checkin_radius_m: DF.Int
+		contract_link_days: DF.Int
 		dispatch_average_speed: DF.Float
 		dispatch_road_factor: DF.Float
 		dispatch_time_limit: DF.Float
@@ -28,6 +31,11 @@ class GigafibreSettings(Document):
 		dispatch_weight_earliness: DF.Float
 		dispatch_weight_load: DF.Float
 		dispatch_weight_travel: DF.Float
+		docuseal_api_key: DF.Password
+		docuseal_template_id: DF.Int
+		docuseal_url: DF.Data
+		docuseal_webhook_header: DF.Data
+		docuseal_webhook_secret: DF.Password
 		flow_max_attempts: DF.Int
 		flow_retry_backoff_seconds: DF.Int
 		gemini_api_base: DF.Data
@@ -37,23 +45,33 @@ class GigafibreSettings(Document):
 		genieacs_password: DF.Password
 		genieacs_url: DF.Data
 		genieacs_username: DF.Data
+		install_lead_days: DF.Int
 		ivr_billing_number: DF.Data
 		ivr_support_number: DF.Data
 		jwt_secret: DF.Password
 		kuma_webhook_secret: DF.Password
 		link_lifetime_hours: DF.Int
+		modem_bridge_models: DF.SmallText
 		modem_bridge_token: DF.Password
 		modem_bridge_url: DF.Data
+		modem_web_password: DF.Password
+		modem_web_username: DF.Data
+		oktopus_email: DF.Data
 		oktopus_mqtt_host: DF.Data
 		oktopus_mqtt_password: DF.Password
 		oktopus_mqtt_port: DF.Int
 		oktopus_mqtt_tls: DF.Check
 		oktopus_mqtt_username: DF.Data
+		oktopus_password: DF.Password
 		oktopus_token: DF.Password
 		oktopus_url: DF.Data
+		olt_rx_alarm_dbm: DF.Float
 		olt_targets: DF.Code
 		pbx_webhook_secret: DF.Password
 		portal_base_url: DF.Data
+		referral_credit_referred: DF.Currency
+		referral_credit_referrer: DF.Currency
+		residential_contract: DF.Code
 		routing_engine: DF.Literal["", "OSRM", "Valhalla"]
 		routing_url: DF.Data
 		stripe_api_base: DF.Data
