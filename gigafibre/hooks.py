@@ -62,10 +62,12 @@ gigafibre_flow_methods = []
 # Conversations: "Reply by SMS / email / portal" on the Issue form.
 doctype_js = {"Issue": "public/js/issue.js"}
 
-# ---------------------------------------------------------------- technician page
-# The SMS link: /j/<token> (gigafibre/www/j.py), served without login.
+# ---------------------------------------------------------------- pages opened from a link
+# The technician's SMS link: /j/<token> (gigafibre/www/j.py); a web order's contract:
+# /contract/<token> (gigafibre/www/contract.py). Both served without login.
 website_route_rules = [
 	{"from_route": "/j/<token>", "to_route": "j"},
+	{"from_route": "/contract/<token>", "to_route": "contract"},
 ]
 
 # ---------------------------------------------------------------- webhooks
@@ -75,6 +77,7 @@ gigafibre_webhook_handlers = {
 	"Twilio": "gigafibre.messaging.inbound.handle_twilio",
 	"3CX": "gigafibre.messaging.inbound.handle_call",
 	"Uptime Kuma": "gigafibre.network.outages.handle_kuma",
+	"DocuSeal": "gigafibre.onboarding.acceptance.handle_docuseal",
 }
 
 # ---------------------------------------------------------------- scheduler

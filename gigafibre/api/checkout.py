@@ -62,16 +62,36 @@ def order(
 	street: str | None = None,
 	city: str | None = None,
 	postal_code: str | None = None,
+	customer_type: str | None = None,
+	company_name: str | None = None,
+	email: str | None = None,
+	referral_code: str | None = None,
 ) -> dict:
-	"""Lead -> Quotation for a verified email or phone; the same order key answers the same order."""
+	"""Lead -> Quotation for a verified email or phone, with its contract: a signed link for a
+	household, a DocuSeal submission for a company. The same order key answers the same order."""
 	from gigafibre.onboarding import order_request, orders
 
 	identifier = otp_service.checkout_identifier(checkout_token)
 	with user_errors():
 		request = order_request.parse(
-			order_key, items, first_name, last_name, civic_number, street, city, postal_code
+			order_key,
+			items,
+			first_name,
+			last_name,
+			civic_number,
+			street,
+			city,
+			postal_code,
+			customer_type=customer_type,
+			company_name=company_name,
+			email=email or (identifier if "@" in identifier else None),
+			referral_code=referral_code,
 		)
 	raw = {
+		"customer_type": customer_type,
+		"company_name": company_name,
+		"email": email,
+		"referral_code": referral_code,
 		"items": items,
 		"first_name": first_name,
 		"last_name": last_name,
@@ -81,3 +101,53 @@ def order(
 		"postal_code": postal_code,
 	}
 	return orders.place(identifier, request, raw)
+
+
+@frappe.whitelist(allow_guest=True, methods=["GET"])
+@rate_limit(limit=60, seconds=3600)
+def check_referral(code: str | None = None) -> dict:
+	"""Whether a referral code can be used, and the credit it brings (never whose code it is)."""
+	from gigafibre.onboarding.referrals import check_for_guest
+
+	return check_for_guest(code)
+
+
+@frappe.whitelist(allow_guest=True, methods=["GET"])
+@rate_limit(limit=300, seconds=3600)
+def contract(token: str | None = None) -> dict:
+	"""The contract a link opens: its text and SHA-256 to accept, or where it stands once signed
+	(with the deposit's payment page)."""
+	from gigafibre.onboarding import acceptance
+
+	order = acceptance.order_for_token(token)
+	if order.contract_status == "Signed":
+		acceptance.ensure_payment_page(order)
+		order.reload()
+	result = acceptance.state(order)
+	if order.contract_method == "Signed Link" and order.contract_status != "Signed":
+		from gigafibre.onboarding.contracts import contract_hash
+
+		html = acceptance.render(order)
+		result.update(
+			{
+				"contract_html": html,
+				"contract_hash": contract_hash(html),
+				"signer_name": f"{order.first_name} {order.last_name}",
+			}
+		)
+	return result
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(limit=30, seconds=3600)
+def accept_contract(
+	token: str | None = None,
+	full_name: str | None = None,
+	agree: str | None = None,
+	contract_hash: str | None = None,
+) -> dict:
+	"""Sign the residential contract: the typed name, the ticked box and the SHA-256 of the text
+	shown. Creates the customer, the sales order and the deposit's payment page."""
+	from gigafibre.onboarding import acceptance
+
+	return acceptance.accept_signed_link(token, full_name, agree, contract_hash)

@@ -112,3 +112,11 @@ def messages() -> list[dict]:
 @rate_limit(limit=60, seconds=3600)
 def send_message(text: str) -> list[dict]:
 	return account.send_message(current_customer(), text)
+
+
+@frappe.whitelist(methods=["GET"])
+def referral() -> dict:
+	"""The customer's referral code to share, and the credits it has brought so far."""
+	from gigafibre.onboarding.referrals import summary_for
+
+	return summary_for(current_customer())

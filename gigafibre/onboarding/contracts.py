@@ -36,6 +36,11 @@ def contract_hash(text: str) -> str:
 	return hashlib.sha256(unicodedata.normalize("NFC", text).encode("utf-8")).hexdigest()
 
 
+def document_hash(content: bytes) -> str:
+	"""SHA-256 (hex) of a signed document as DocuSeal delivered it."""
+	return hashlib.sha256(content).hexdigest()
+
+
 def _name_key(name: str | None) -> str:
 	decomposed = unicodedata.normalize("NFKD", name or "")
 	plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()

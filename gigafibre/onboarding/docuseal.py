@@ -60,23 +60,17 @@ class DocuSealClient:
 		external_id: str,
 		values: dict | None = None,
 		send_email: bool = True,
+		completed_redirect_url: str | None = None,
 	) -> Submission:
 		"""One submission of the template for one signer; `external_id` ties it to our order."""
 		if not template_id:
 			raise ServiceError(_("{0} is not configured: set the contract template."), SERVICE)
-		body = {
-			"template_id": int(template_id),
-			"send_email": bool(send_email),
-			"submitters": [
-				{
-					"role": ROLE,
-					"name": name,
-					"email": email,
-					"external_id": external_id,
-					"values": values or {},
-				}
-			],
-		}
+		signer = {"role": ROLE, "name": name, "email": email, "external_id": external_id}
+		if values:
+			signer["values"] = values
+		body = {"template_id": int(template_id), "send_email": bool(send_email), "submitters": [signer]}
+		if completed_redirect_url:
+			body["completed_redirect_url"] = completed_redirect_url
 		answer = self.http.json("POST", "/submissions", json=body, expect=(200, 201))
 		submitters = answer if isinstance(answer, list) else (answer or {}).get("submitters")
 		if not submitters or not isinstance(submitters[0], dict):

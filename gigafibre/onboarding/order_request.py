@@ -15,6 +15,9 @@ _ORDER_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
 MAX_QTY = 10
 MAX_LINES = 20
 MAX_TEXT = 140
+INDIVIDUAL = "Individual"
+COMPANY = "Company"
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,10 @@ class OrderRequest:
 	street: str
 	city: str
 	postal_code: str
+	customer_type: str = INDIVIDUAL
+	company_name: str = ""
+	email: str = ""
+	referral_code: str = ""
 
 
 def order_key(value: str | None) -> str:
@@ -51,7 +58,23 @@ def parse(
 	street: str | None,
 	city: str | None,
 	postal_code: str | None,
+	customer_type: str | None = None,
+	company_name: str | None = None,
+	email: str | None = None,
+	referral_code: str | None = None,
 ) -> OrderRequest:
+	"""A company order is signed through DocuSeal, which emails its signer: it needs an email."""
+	kind = (customer_type or INDIVIDUAL).strip().capitalize()
+	if kind not in (INDIVIDUAL, COMPANY):
+		raise InvalidValue(_("The customer type must be Individual or Company."))
+	email_text = (email or "").strip().lower()
+	if email_text and not _EMAIL.fullmatch(email_text):
+		raise InvalidValue(_("Enter a valid email address."))
+	company = ""
+	if kind == COMPANY:
+		company = _text(company_name, _("Enter the name of the company."))
+		if not email_text:
+			raise InvalidValue(_("Enter the email address of the person who signs for the company."))
 	return OrderRequest(
 		order_key=order_key(key),
 		lines=lines(items),
@@ -61,6 +84,10 @@ def parse(
 		street=_text(street, _("Enter the street of the address.")),
 		city=_text(city, _("Enter the city of the address.")),
 		postal_code=normalize_postal_code(postal_code),
+		customer_type=kind,
+		company_name=company,
+		email=email_text,
+		referral_code=(referral_code or "").strip()[:MAX_TEXT],
 	)
 
 

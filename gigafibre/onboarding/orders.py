@@ -12,7 +12,8 @@ from contextlib import contextmanager
 import frappe
 from frappe import _
 
-from gigafibre.onboarding import addresses, catalog, order_request
+from gigafibre.errors import InvalidValue
+from gigafibre.onboarding import addresses, catalog, contracts, order_request
 from gigafibre.onboarding.address import PLANNED, SERVICEABLE
 
 
@@ -24,6 +25,14 @@ def place(identifier: str, request: order_request.OrderRequest, raw: dict) -> di
 	existing = _existing(request.order_key, identifier)
 	if existing:
 		return existing
+	referral_code, referrer = "", None
+	if request.referral_code:
+		from gigafibre.onboarding import referrals
+
+		try:
+			referral_code, referrer = referrals.validate(request.referral_code, identifier)
+		except InvalidValue as err:
+			frappe.throw(_(err.message).format(*err.args_), title=_("Referral code"))
 	status = addresses.status_for(request.civic_number, request.street, request.postal_code)
 	if status != SERVICEABLE:
 		if status == PLANNED:
@@ -33,14 +42,16 @@ def place(identifier: str, request: order_request.OrderRequest, raw: dict) -> di
 		frappe.throw(message, exc=AddressNotServiceable, title=_("Address not served"))
 	ctx = catalog.selling_context()
 	lines = _priced_lines(ctx, request.lines)
-	with _one_transaction():
-		order = _claim(identifier, request, status, raw)
+	with one_transaction():
+		order = _claim(identifier, request, status, raw, referral_code, referrer)
 		if isinstance(order, dict):
 			return order  # a concurrent submit with this key won
 		lead = _lead(identifier, request, ctx.company)
 		quote = catalog.quotation(ctx, lines, quotation_to="Lead", party_name=lead)
 		quote.flags.ignore_permissions = True
 		quote.insert()
+		company = request.customer_type == order_request.COMPANY
+		method = contracts.DOCUSEAL if company else contracts.SIGNED_LINK
 		order.update(
 			{
 				"status": "Quoted",
@@ -48,13 +59,44 @@ def place(identifier: str, request: order_request.OrderRequest, raw: dict) -> di
 				"quotation": quote.name,
 				"currency": quote.currency,
 				"grand_total": quote.grand_total,
+				"contract_method": method,
+				"contract_status": "" if company else "Sent",
 			}
 		)
 		order.save(ignore_permissions=True)
-	return summary(order.name)
+		if not company:
+			quote.db_set({"gigafibre_contract_status": "Sent", "gigafibre_contract_method": method})
+	return _with_contract(order.name)
 
 
-def _claim(identifier: str, request: order_request.OrderRequest, status: str, raw: dict):
+def _with_contract(name: str) -> dict:
+	"""The order's summary with its contract: the signed link's page, and for a company order the
+	DocuSeal submission (created now if an earlier try failed)."""
+	from gigafibre.onboarding import acceptance
+
+	order = frappe.get_doc("Web Order", name)
+	if order.contract_method == contracts.DOCUSEAL and not order.docuseal_submission:
+		acceptance.send_to_docuseal(order)
+		order.reload()
+	result = summary(name)
+	result["contract"] = {
+		"method": order.contract_method,
+		"status": order.contract_status,
+		"url": acceptance.contract_url(order),
+		"signing_url": order.docuseal_signing_url or None,
+		"error": order.contract_error or None,
+	}
+	return result
+
+
+def _claim(
+	identifier: str,
+	request: order_request.OrderRequest,
+	status: str,
+	raw: dict,
+	referral_code: str = "",
+	referrer: str | None = None,
+):
 	"""The new Web Order holding the key, or the summary of the one a concurrent submit committed."""
 	savepoint = "gigafibre_web_order"
 	frappe.db.savepoint(savepoint)
@@ -67,6 +109,11 @@ def _claim(identifier: str, request: order_request.OrderRequest, status: str, ra
 				"identifier": identifier,
 				"first_name": request.first_name,
 				"last_name": request.last_name,
+				"customer_type": request.customer_type,
+				"company_name": request.company_name,
+				"email": request.email or (identifier if "@" in identifier else ""),
+				"referral_code": referral_code,
+				"referrer": referrer,
 				"civic_number": request.civic_number,
 				"street": request.street,
 				"city": request.city,
@@ -83,7 +130,7 @@ def _claim(identifier: str, request: order_request.OrderRequest, status: str, ra
 
 
 @contextmanager
-def _one_transaction():
+def one_transaction():
 	"""Hold commits made by other apps' hooks until the request ends.
 
 	ERPNext commits inside a hook: a new Contact with a phone number links existing Call Logs and
@@ -134,7 +181,7 @@ def _existing(order_key: str, identifier: str) -> dict | None:
 		return None
 	if found.identifier != identifier:
 		_refuse_key()
-	return summary(found.name)
+	return _with_contract(found.name)
 
 
 def _refuse_key():
@@ -171,8 +218,12 @@ def _lead(identifier: str, request: order_request.OrderRequest, company: str) ->
 			"last_name": request.last_name,
 			field: identifier,
 			"company": company,
+			# A company name makes ERPNext's Lead -> Customer a Company customer of that name.
+			"company_name": request.company_name or None,
 		}
 	)
+	if request.email and field != "email_id":
+		lead.email_id = request.email
 	lead.flags.ignore_permissions = True
 	lead.save()
 	return lead.name

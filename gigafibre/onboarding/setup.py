@@ -40,8 +40,105 @@ ITEM_FIELDS = [
 ]
 
 
+# The acceptance of the contract, written once when it is signed (and kept on the submitted quotation).
+_ACCEPTANCE = {"read_only": 1, "allow_on_submit": 1, "no_copy": 1, "depends_on": "gigafibre_contract_status"}
+QUOTATION_FIELDS = [
+	{
+		"fieldname": "gigafibre_contract_section",
+		"fieldtype": "Section Break",
+		"label": "Contract Acceptance",
+		"insert_after": "terms",
+		"collapsible": 1,
+		"depends_on": "gigafibre_contract_status",
+	},
+	{
+		"fieldname": "gigafibre_contract_status",
+		"fieldtype": "Select",
+		"label": "Contract Status",
+		"options": "\nSent\nSigned\nDeclined",
+		"insert_after": "gigafibre_contract_section",
+		"read_only": 1,
+		"allow_on_submit": 1,
+		"no_copy": 1,
+	},
+	{
+		"fieldname": "gigafibre_contract_method",
+		"fieldtype": "Select",
+		"label": "Contract Method",
+		"options": "\nSigned Link\nDocuSeal",
+		"insert_after": "gigafibre_contract_status",
+		**_ACCEPTANCE,
+	},
+	{
+		"fieldname": "gigafibre_accepted_by",
+		"fieldtype": "Data",
+		"label": "Accepted By",
+		"insert_after": "gigafibre_contract_method",
+		**_ACCEPTANCE,
+	},
+	{
+		"fieldname": "gigafibre_accepted_at",
+		"fieldtype": "Datetime",
+		"label": "Accepted At",
+		"insert_after": "gigafibre_accepted_by",
+		**_ACCEPTANCE,
+	},
+	{
+		"fieldname": "gigafibre_contract_column",
+		"fieldtype": "Column Break",
+		"insert_after": "gigafibre_accepted_at",
+	},
+	{
+		"fieldname": "gigafibre_accepted_ip",
+		"fieldtype": "Data",
+		"label": "Accepted From (IP)",
+		"insert_after": "gigafibre_contract_column",
+		**_ACCEPTANCE,
+	},
+	{
+		"fieldname": "gigafibre_accepted_user_agent",
+		"fieldtype": "Small Text",
+		"label": "Browser",
+		"insert_after": "gigafibre_accepted_ip",
+		**_ACCEPTANCE,
+	},
+	{
+		"fieldname": "gigafibre_contract_hash",
+		"fieldtype": "Data",
+		"label": "Contract SHA-256",
+		"insert_after": "gigafibre_accepted_user_agent",
+		**_ACCEPTANCE,
+	},
+	{
+		"fieldname": "gigafibre_contract_reference",
+		"fieldtype": "Data",
+		"label": "Link Id or DocuSeal Submission",
+		"insert_after": "gigafibre_contract_hash",
+		**_ACCEPTANCE,
+	},
+]
+
+CUSTOMER_FIELDS = [
+	{
+		"fieldname": "gigafibre_referral_code",
+		"fieldtype": "Data",
+		"label": "Referral Code",
+		"insert_after": "customer_group",
+		"read_only": 1,
+		"unique": 1,
+		"no_copy": 1,
+		"description": "Given to friends: a new customer ordering with it gets a credit, and so does this customer.",
+	},
+]
+
+
 def ensure_custom_fields() -> None:
 	from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
-	create_custom_fields({"Item": ITEM_FIELDS}, ignore_validate=True, update=True)
-	frappe.clear_cache(doctype="Item")
+	create_custom_fields(
+		{"Item": ITEM_FIELDS, "Quotation": QUOTATION_FIELDS, "Customer": CUSTOMER_FIELDS},
+		ignore_validate=True,
+		update=True,
+	)
+	for doctype in ("Item", "Quotation", "Customer"):
+		frappe.clear_cache(doctype=doctype)

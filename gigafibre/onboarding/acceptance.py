@@ -1,0 +1,510 @@
+"""Contracts of web orders on the Frappe side, and what accepting one creates.
+
+Residential orders are signed through a signed link (`/contract/<token>`, a JWT of scope
+`contract` whose id is recorded on the Web Order); commercial ones through DocuSeal, whose
+webhook (stored in Webhook Event first) reports the signature. Either way `complete` then writes,
+in one transaction: the acceptance and the contract PDF on the Quotation (submitted), the Sales
+Order (ERPNext makes the Customer from the Lead), the Service Location, the deposit invoice (the
+order's one-time fees) and the referral credits; then `on_contract_signed` fires with the Web
+Order. The Stripe Checkout page for the deposit is asked for after that transaction, so a Stripe
+outage never loses a signature; the contract page asks again later.
+
+Why a Sales Order and not an ERPNext Subscription: the subscription needs Subscription Plans per
+item and bills from its own schedule; the Sales Order keeps the quotation's lines and ERPNext's
+taxes as they were accepted, and monthly invoicing can be built on it.
+"""
+
+from datetime import datetime, timedelta, timezone
+
+import frappe
+from frappe import _
+from frappe.utils import add_days, add_to_date, cint, flt, get_url, getdate, now_datetime, nowdate
+
+from gigafibre.auth import magic_link
+from gigafibre.auth.service import link_secret, refuse
+from gigafibre.errors import GigafibreError, InvalidValue, ServiceError
+from gigafibre.onboarding import contracts, docuseal
+from gigafibre.onboarding.address import address_key
+from gigafibre.onboarding.order_request import COMPANY
+
+# Stripe Checkout pages expire after 24 h: a stored one is reused for a little less.
+PAYMENT_PAGE_REUSE = timedelta(hours=23)
+NBSP = "\u00a0"
+
+
+# ------------------------------------------------------------------ the link
+
+
+def contract_url(order) -> str:
+	"""The order's contract page; the same link id every time (a fresh expiry), so an earlier
+	link keeps working and none needs storing."""
+	settings = frappe.get_single("Gigafibre Settings")
+	lifetime = timedelta(days=cint(settings.contract_link_days) or 14)
+	token, claims = magic_link.issue(
+		link_secret(),
+		order.name,
+		contracts.SCOPE,
+		datetime.now(timezone.utc),
+		lifetime,
+		token_id=order.contract_token_id or None,
+	)
+	if not order.contract_token_id:
+		order.db_set("contract_token_id", claims.token_id, update_modified=False)
+	return get_url(f"/contract/{token}")
+
+
+def order_for_token(token: str | None, for_update: bool = False):
+	"""The Web Order a contract link opens; 401 with a clear message otherwise."""
+	try:
+		claims = magic_link.verify(link_secret(), token, contracts.SCOPE, datetime.now(timezone.utc))
+	except (magic_link.LinkExpired, magic_link.LinkInvalid) as err:
+		refuse(_(err.message))
+	found = frappe.db.get_value("Web Order", claims.subject, "contract_token_id")
+	if not found or found != claims.token_id:
+		refuse(_("This link is not valid."))
+	return frappe.get_doc("Web Order", claims.subject, for_update=for_update)
+
+
+# ------------------------------------------------------------------ the text
+
+
+def render(order) -> str:
+	"""The residential contract of the order, as HTML: the text that is shown, hashed and signed."""
+	quote = frappe.get_doc("Quotation", order.quotation)
+	template = frappe.db.get_single_value("Gigafibre Settings", "residential_contract") or _read_default()
+	items = _items(quote)
+	return frappe.render_template(
+		template,
+		{
+			"order": order.as_dict(),
+			"quotation": quote.as_dict(),
+			"company": frappe.get_cached_doc("Company", quote.company).as_dict(),
+			"items": items,
+			"taxes": [t.as_dict() for t in quote.taxes if t.tax_amount],
+			"deposit": sum(i["amount"] for i in items if i["kind"] == "Fee"),
+			"money": format_money,
+		},
+	)
+
+
+def _read_default() -> str:
+	path = frappe.get_app_path("gigafibre", "templates", "contracts", "residential.html")
+	with open(path, encoding="utf-8") as f:
+		return f.read()
+
+
+def format_money(value) -> str:
+	"""French-Canadian amounts, the same on every worker: 1 234,50 $."""
+	whole, cents = f"{flt(value, 2):,.2f}".split(".")
+	return whole.replace(",", NBSP) + "," + cents + NBSP + "$"
+
+
+def _items(quote) -> list[dict]:
+	kinds = dict(
+		frappe.get_all(
+			"Item",
+			filters={"name": ("in", [i.item_code for i in quote.items] or [""])},
+			fields=["name", "gigafibre_kind"],
+			as_list=True,
+		)
+	)
+	names_fr = dict(
+		frappe.get_all(
+			"Item",
+			filters={"name": ("in", [i.item_code for i in quote.items] or [""])},
+			fields=["name", "gigafibre_name_fr"],
+			as_list=True,
+		)
+	)
+	return [
+		{
+			"item_code": i.item_code,
+			"name": names_fr.get(i.item_code) or i.item_name,
+			"kind": kinds.get(i.item_code) or "",
+			"qty": i.qty,
+			"rate": i.rate,
+			"amount": i.amount,
+		}
+		for i in quote.items
+	]
+
+
+def contract_pdf(html: str, acceptance: contracts.Acceptance) -> bytes:
+	"""The contract with its acceptance record underneath, as PDF (wkhtmltopdf)."""
+	from frappe.utils.pdf import get_pdf
+
+	rows = "".join(
+		f"<tr><th>{frappe.utils.escape_html(_(label))}</th><td>{frappe.utils.escape_html(value)}</td></tr>"
+		for label, value in contracts.certificate(acceptance)
+	)
+	page = (
+		'<html><head><meta charset="utf-8"><style>body{font-family:sans-serif;font-size:11pt}'
+		"table{border-collapse:collapse;width:100%}td,th{border:1px solid #999;padding:4px;text-align:left}"
+		f"</style></head><body>{html}<h2>{frappe.utils.escape_html(_('Acceptance record'))}</h2>"
+		f"<table>{rows}</table></body></html>"
+	)
+	return get_pdf(page)
+
+
+# ------------------------------------------------------------------ the page's view
+
+
+def state(order) -> dict:
+	"""What the contract page (and the web form polling it) shows of an order."""
+	quote = frappe.db.get_value(
+		"Quotation",
+		order.quotation,
+		["name", "currency", "net_total", "grand_total", "gigafibre_accepted_by", "gigafibre_accepted_at"],
+		as_dict=True,
+	)
+	result = {
+		"order": order.name,
+		"status": order.status,
+		"customer_type": order.customer_type or "Individual",
+		"contract_method": order.contract_method,
+		"contract_status": order.contract_status,
+		"currency": quote.currency if quote else None,
+		"grand_total": quote.grand_total if quote else None,
+		"accepted_by": quote.gigafibre_accepted_by if quote else None,
+		"accepted_at": str(quote.gigafibre_accepted_at) if quote and quote.gigafibre_accepted_at else None,
+		"signing_url": order.docuseal_signing_url if order.contract_method == contracts.DOCUSEAL else None,
+		"contract_error": order.contract_error or None,
+		"deposit": None,
+	}
+	if order.deposit_invoice:
+		invoice = frappe.db.get_value(
+			"Sales Invoice", order.deposit_invoice, ["grand_total", "outstanding_amount"], as_dict=True
+		)
+		result["deposit"] = {
+			"invoice": order.deposit_invoice,
+			"amount": invoice.grand_total,
+			"outstanding": invoice.outstanding_amount,
+			"paid": flt(invoice.outstanding_amount) <= 0,
+			"payment_url": order.payment_url if flt(invoice.outstanding_amount) > 0 else None,
+		}
+	return result
+
+
+# ------------------------------------------------------------------ residential: the signed link
+
+
+def accept_signed_link(token: str | None, full_name: str | None, agree, contract_hash: str | None) -> dict:
+	"""The person behind a contract link accepts it; answers the order's state (with the deposit's
+	payment page). Accepting an accepted contract answers the same state."""
+	order = order_for_token(token, for_update=True)
+	if order.contract_status == "Signed":
+		return state(order)
+	if order.contract_method != contracts.SIGNED_LINK:
+		frappe.throw(_("This contract is signed through DocuSeal: use the link DocuSeal sent."))
+	_check_still_valid(order)
+	html = render(order)
+	request = getattr(frappe.local, "request", None)
+	try:
+		acceptance = contracts.accept(
+			expected_name=f"{order.first_name} {order.last_name}",
+			typed_name=full_name,
+			agreed=agree,
+			shown_hash=contract_hash,
+			current_text=html,
+			ip=getattr(frappe.local, "request_ip", None),
+			user_agent=request.headers.get("User-Agent") if request else None,
+			now=datetime.now(timezone.utc),
+			reference=order.contract_token_id,
+		)
+	except InvalidValue as err:
+		frappe.throw(_(err.message).format(*err.args_))
+	complete(order, acceptance, contract_pdf(html, acceptance))
+	ensure_payment_page(order)
+	return state(order)
+
+
+def _check_still_valid(order) -> None:
+	if order.status == "Cancelled":
+		frappe.throw(_("This order was cancelled."))
+	valid_till = frappe.db.get_value("Quotation", order.quotation, "valid_till")
+	if valid_till and getdate(valid_till) < getdate(nowdate()):
+		frappe.throw(
+			_("This offer expired on {0}. Place a new order to get today's prices.").format(
+				frappe.utils.formatdate(valid_till)
+			)
+		)
+
+
+# ------------------------------------------------------------------ commercial: DocuSeal
+
+
+def docuseal_client() -> docuseal.DocuSealClient:
+	settings = frappe.get_single("Gigafibre Settings")
+	return docuseal.DocuSealClient(
+		settings.docuseal_url, settings.get_password("docuseal_api_key", raise_exception=False) or ""
+	)
+
+
+def send_to_docuseal(order) -> None:
+	"""Create the DocuSeal submission of a company order (once); a failure is kept on the order
+	(`contract_error`) and the next call of the order endpoint tries again."""
+	if order.docuseal_submission:
+		return
+	settings = frappe.get_single("Gigafibre Settings")
+	try:
+		client = docuseal_client()
+		try:
+			submission = client.create_submission(
+				cint(settings.docuseal_template_id),
+				f"{order.first_name} {order.last_name}",
+				order.email,
+				external_id=order.name,
+				completed_redirect_url=contract_url(order),
+			)
+		finally:
+			client.close()
+	except ServiceError as err:
+		order.db_set("contract_error", _(err.message).format(*err.args_), update_modified=False)
+		return
+	order.db_set(
+		{
+			"docuseal_submission": submission.submission_id,
+			"docuseal_signing_url": submission.signing_url,
+			"contract_status": "Sent",
+			"contract_error": None,
+		}
+	)
+	frappe.db.set_value(
+		"Quotation",
+		order.quotation,
+		{"gigafibre_contract_status": "Sent", "gigafibre_contract_method": contracts.DOCUSEAL},
+		update_modified=False,
+	)
+
+
+def handle_docuseal(webhook_event) -> str:
+	"""Webhook handler (a stored DocuSeal event): a completed submission completes its order, a
+	declined one is recorded; anything else is ignored."""
+	import json
+
+	outcome = docuseal.outcome(json.loads(webhook_event.raw_body or "null"))
+	if outcome is None:
+		return "ignored"
+	name = frappe.db.get_value("Web Order", {"docuseal_submission": outcome.submission_id}, "name")
+	if not name:
+		return "ignored"
+	user = frappe.session.user
+	frappe.set_user("Administrator")
+	try:
+		order = frappe.get_doc("Web Order", name, for_update=True)
+		if order.contract_status == "Signed":
+			return order.name
+		if outcome.status == docuseal.DECLINED:
+			order.db_set("contract_status", "Declined")
+			frappe.db.set_value("Quotation", order.quotation, "gigafibre_contract_status", "Declined")
+			return "declined"
+		client = docuseal_client()
+		try:
+			pdf = b"".join(client.download(url) for _name, url in outcome.documents[:1])
+		finally:
+			client.close()
+		acceptance = contracts.Acceptance(
+			full_name=outcome.signer_name or f"{order.first_name} {order.last_name}",
+			accepted_at=outcome.at or datetime.now(timezone.utc),
+			ip=outcome.ip[:45],
+			user_agent=outcome.user_agent[: contracts.MAX_USER_AGENT],
+			contract_hash=contracts.document_hash(pdf) if pdf else "",
+			method=contracts.DOCUSEAL,
+			reference=outcome.submission_id,
+		)
+		complete(order, acceptance, pdf or None)
+		ensure_payment_page(order)
+		return order.name
+	finally:
+		frappe.set_user(user)
+
+
+# ------------------------------------------------------------------ what accepting creates
+
+
+def complete(order, acceptance: contracts.Acceptance, pdf: bytes | None) -> None:
+	"""Everything an accepted contract creates, in one transaction (see the module docstring)."""
+	from gigafibre.flows import dispatch_event
+	from gigafibre.onboarding import referrals
+	from gigafibre.onboarding.orders import one_transaction
+
+	with one_transaction():
+		quote = frappe.get_doc("Quotation", order.quotation)
+		quote.update(
+			{
+				"gigafibre_contract_status": "Signed",
+				"gigafibre_contract_method": acceptance.method,
+				"gigafibre_accepted_by": acceptance.full_name,
+				"gigafibre_accepted_at": acceptance.accepted_at.astimezone(timezone.utc).replace(tzinfo=None),
+				"gigafibre_accepted_ip": acceptance.ip,
+				"gigafibre_accepted_user_agent": acceptance.user_agent,
+				"gigafibre_contract_hash": acceptance.contract_hash,
+				"gigafibre_contract_reference": acceptance.reference,
+			}
+		)
+		quote.flags.ignore_permissions = True
+		if quote.docstatus == 0:
+			quote.submit()
+		else:
+			quote.save()
+		if pdf:
+			_attach(quote.name, f"contrat-{order.name}.pdf", pdf)
+		sales_order = _sales_order(quote)
+		customer = sales_order.customer
+		location = _service_location(order, customer)
+		deposit = _deposit_invoice(sales_order)
+		referral = referrals.apply(order, customer) if order.referral_code else None
+		order.update(
+			{
+				"status": "Accepted",
+				"contract_status": "Signed",
+				"customer": customer,
+				"service_location": location,
+				"sales_order": sales_order.name,
+				"deposit_invoice": deposit,
+				"referral": referral,
+			}
+		)
+		order.flags.ignore_permissions = True
+		order.save()
+		dispatch_event(
+			"on_contract_signed",
+			order,
+			quotation=quote.name,
+			method=acceptance.method,
+			dedupe_key=order.name,
+		)
+
+
+def _attach(quotation: str, file_name: str, content: bytes) -> None:
+	from frappe.utils.file_manager import save_file
+
+	save_file(file_name, content, "Quotation", quotation, is_private=1)
+
+
+def _sales_order(quote):
+	"""ERPNext's own Quotation → Sales Order mapping, which makes the Customer from the Lead."""
+	from erpnext.selling.doctype.quotation.quotation import _make_sales_order
+
+	group = frappe.db.get_single_value("Selling Settings", "customer_group") or frappe.db.get_value(
+		"Customer Group", {"is_group": 0}, "name"
+	)
+	sales_order = _make_sales_order(quote.name, customer_group=group, ignore_permissions=True)
+	days = cint(frappe.db.get_single_value("Gigafibre Settings", "install_lead_days") or 7)
+	delivery = add_days(nowdate(), max(days, 0))
+	sales_order.delivery_date = delivery
+	for item in sales_order.items:
+		item.delivery_date = delivery
+	sales_order.flags.ignore_permissions = True
+	sales_order.insert()
+	sales_order.submit()
+	return sales_order
+
+
+def _service_location(order, customer: str) -> str:
+	existing = frappe.db.get_value(
+		"Service Location",
+		{
+			"customer": customer,
+			"address_line1": f"{order.civic_number} {order.street}",
+			"postal_code": order.postal_code,
+		},
+		"name",
+	)
+	if existing:
+		return existing
+	known = (
+		frappe.db.get_value(
+			"Serviceable Address",
+			{"address_key": address_key(order.civic_number, order.street, order.postal_code)},
+			["latitude", "longitude", "olt", "pon_port"],
+			as_dict=True,
+		)
+		or frappe._dict()
+	)
+	phone = order.identifier if "@" not in (order.identifier or "") else None
+	email = order.email or (order.identifier if "@" in (order.identifier or "") else None)
+	location = frappe.get_doc(
+		{
+			"doctype": "Service Location",
+			"customer": customer,
+			"location_status": "Pending",
+			"address_line1": f"{order.civic_number} {order.street}",
+			"city": order.city,
+			"province": "QC",
+			"postal_code": order.postal_code,
+			"latitude": known.latitude,
+			"longitude": known.longitude,
+			"olt": known.olt,
+			"pon_port": known.pon_port,
+			"contacts": [
+				{
+					"contact_name": f"{order.first_name} {order.last_name}",
+					"contact_role": _("Customer"),
+					"phone": phone,
+					"email": email,
+				}
+			],
+		}
+	)
+	location.insert(ignore_permissions=True)
+	return location.name
+
+
+def _deposit_invoice(sales_order) -> str | None:
+	"""The order's one-time fees (Items of web kind "Fee"), invoiced now with their taxes; None
+	when the order has none."""
+	from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice
+
+	fees = set(
+		frappe.get_all(
+			"Item",
+			filters={"name": ("in", [i.item_code for i in sales_order.items]), "gigafibre_kind": "Fee"},
+			pluck="name",
+		)
+	)
+	if not fees:
+		return None
+	invoice = make_sales_invoice(sales_order.name, ignore_permissions=True)
+	invoice.set("items", [i for i in invoice.items if i.item_code in fees])
+	# The amount the contract states, to the cent: no rounding to the dollar on this one.
+	invoice.disable_rounded_total = 1
+	invoice.calculate_taxes_and_totals()
+	invoice.remarks = _("Deposit for web order {0}").format(sales_order.name)
+	invoice.flags.ignore_permissions = True
+	invoice.insert()
+	invoice.submit()
+	return invoice.name
+
+
+def ensure_payment_page(order) -> None:
+	"""A Stripe Checkout page for what is left on the deposit (reused for 23 h). A Stripe failure
+	is kept on the order (`contract_error`) for the page to show; the next view tries again."""
+	from gigafibre.payments.service import PaymentUnavailable, checkout_for_invoice
+
+	if not order.deposit_invoice:
+		return
+	outstanding = flt(frappe.db.get_value("Sales Invoice", order.deposit_invoice, "outstanding_amount"))
+	if outstanding <= 0:
+		return
+	created = order.payment_url_created_at
+	if (
+		order.payment_url
+		and created
+		and add_to_date(created, seconds=PAYMENT_PAGE_REUSE.total_seconds()) > now_datetime()
+	):
+		return
+	page = contract_url(order)
+	savepoint = "gigafibre_payment_page"
+	frappe.db.savepoint(savepoint)
+	try:
+		url = checkout_for_invoice(order.deposit_invoice, f"{page}?paid=1", page)
+	except (PaymentUnavailable, frappe.ValidationError, GigafibreError) as err:
+		frappe.db.rollback(save_point=savepoint)
+		frappe.clear_last_message()
+		order.db_set("contract_error", str(err), update_modified=False)
+		return
+	order.db_set(
+		{"payment_url": url, "payment_url_created_at": now_datetime(), "contract_error": None},
+		update_modified=False,
+	)
