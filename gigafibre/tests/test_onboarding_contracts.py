@@ -21,7 +21,9 @@ from gigafibre.tests.docuseal_peer import SIGNED_PDF, DocuSealPeer
 from gigafibre.tests.peers import LoopbackPeer
 from gigafibre.tests.test_flows import make_template
 from gigafibre.tests.test_onboarding import _catalog_fixture
-from gigafibre.tests.test_stripe import stripe_api
+from gigafibre.tests.test_stripe import SECRET as STRIPE_SECRET
+from gigafibre.tests.test_stripe import event as stripe_event
+from gigafibre.tests.test_stripe import post_webhook, session_completed, sign, stripe_api
 from gigafibre.tests.utils import SmsTestCase, call_endpoint, company, test_customer
 from gigafibre.webhooks.intake import BadSignature
 
@@ -107,9 +109,9 @@ class ContractTestCase(SmsTestCase):
 			timedelta(minutes=30),
 		)[0]
 
-	def order(self, identifier, key, civic="4510", items=None, **fields):
+	def order(self, identifier, key, civic="4510", items=None, checkout_token=None, **fields):
 		values = {
-			"checkout_token": self.checkout_token(identifier),
+			"checkout_token": checkout_token or self.checkout_token(identifier),
 			"order_key": key,
 			"items": json.dumps(items or FEE_AND_PLAN),
 			"first_name": "Marie-Ève",
@@ -459,3 +461,56 @@ class TestCommercialContract(ContractTestCase):
 		)
 		with self.assertRaises(BadSignature):
 			self.post_docuseal({"event_type": "form.completed"})
+
+
+class TestInstallScheduled(ContractTestCase):
+	"""From the web form to a scheduled install with nobody retyping: the seed flows do the rest."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		for title in ("Paiement reçu : installation et texto", "Contrat signé sans acompte : installation"):
+			frappe.db.set_value("Flow Template", title, "enabled", 1)
+		frappe.get_single("Gigafibre Settings").update({"stripe_webhook_secret": STRIPE_SECRET}).save()
+		clear_cache()
+
+	def otp_token(self, phone: str) -> str:
+		call_endpoint(API + "request_otp", identifier=phone)
+		code = re.search(r"\b([0-9]{6})\b", self.twilio.requests[-1].form()["Body"]).group(1)
+		return call_endpoint(API + "verify_otp", identifier=phone, code=code)["token"]
+
+	def install_jobs(self, customer: str) -> list:
+		return frappe.get_all(
+			"Dispatch Job",
+			filters={"customer": customer, "job_type": "Install"},
+			fields=["name", "status", "service_location", "source", "source_doctype"],
+		)
+
+	def test_paid_deposit_schedules_the_install(self):
+		token = self.otp_token("+15145550144")
+		result = self.order(None, "install-paid-0001", civic="4512", checkout_token=token)
+		state = self.accept(self.token_of(result))
+		order = frappe.get_doc("Web Order", result["order"])
+		self.assertEqual(self.install_jobs(order.customer), [])  # not before the deposit is paid
+		invoice = frappe.get_doc("Sales Invoice", state["deposit"]["invoice"])
+		payload = stripe_event("checkout.session.completed", session_completed(invoice, "pi_install_paid_1"))
+		post_webhook(payload, sign(payload, STRIPE_SECRET))
+		self.assertEqual(flt(frappe.db.get_value("Sales Invoice", invoice.name, "outstanding_amount")), 0)
+		jobs = self.install_jobs(order.customer)
+		self.assertEqual(len(jobs), 1)
+		self.assertEqual((jobs[0].service_location, jobs[0].source), (order.service_location, "Order"))
+		self.assertTrue(self.open_contract(self.token_of(result))["deposit"]["paid"])
+		# The seed flow texted the customer after the payment, in French.
+		self.assertIn("paiement", self.twilio.requests[-1].form()["Body"])
+
+	def test_contract_without_deposit_schedules_the_install_at_signature(self):
+		result = self.order(
+			"+15145550133", "install-nofee-0001", civic="4514", items=[{"item_code": "_Test Web Fibre 500"}]
+		)
+		self.accept(self.token_of(result))
+		order = frappe.get_doc("Web Order", result["order"])
+		jobs = self.install_jobs(order.customer)
+		self.assertEqual(
+			[(j.source_doctype, j.service_location) for j in jobs], [("Web Order", order.service_location)]
+		)
+		self.assertIn("contrat est signé", self.twilio.requests[-1].form()["Body"])
