@@ -25,7 +25,6 @@ from gigafibre.auth.service import link_secret, refuse
 from gigafibre.errors import GigafibreError, InvalidValue, ServiceError
 from gigafibre.onboarding import contracts, docuseal
 from gigafibre.onboarding.address import address_key
-from gigafibre.onboarding.order_request import COMPANY
 
 # Stripe Checkout pages expire after 24 h: a stored one is reused for a little less.
 PAYMENT_PAGE_REUSE = timedelta(hours=23)

@@ -13,7 +13,7 @@ from frappe.utils import add_days, flt, nowdate
 from gigafibre.auth import magic_link
 from gigafibre.auth.service import link_secret
 from gigafibre.flows.runner import clear_cache
-from gigafibre.onboarding import acceptance, otp_service, referrals
+from gigafibre.onboarding import otp_service, referrals
 from gigafibre.onboarding.contracts import SCOPE, contract_hash
 from gigafibre.onboarding.setup import ensure_custom_fields
 from gigafibre.tests.docuseal_peer import API_KEY as DOCUSEAL_KEY
