@@ -57,8 +57,31 @@ GUEST_METHODS = {
 	"gigafibre.api.webhooks.pbx.call_event": ["call_id", "state", "from", "to"],
 	"gigafibre.api.webhooks.kuma.receive": ["secret", "heartbeat", "monitor", "msg"],
 	"gigafibre.api.dispatch.calendar": ["token"],
+	"gigafibre.api.checkout.request_otp": ["identifier"],
+	"gigafibre.api.checkout.verify_otp": ["identifier", "code"],
+	"gigafibre.api.checkout.search_address": ["q"],
+	"gigafibre.api.checkout.catalog": [],
+	"gigafibre.api.checkout.order": [
+		"checkout_token",
+		"order_key",
+		"items",
+		"first_name",
+		"last_name",
+		"civic_number",
+		"street",
+		"city",
+		"postal_code",
+		"customer_type",
+		"company_name",
+		"email",
+		"referral_code",
+	],
+	"gigafibre.api.checkout.check_referral": ["code"],
+	"gigafibre.api.checkout.contract": ["token"],
+	"gigafibre.api.checkout.accept_contract": ["token", "full_name", "agree", "contract_hash"],
+	"gigafibre.api.webhooks.docuseal.receive": ["event_type", "data"],
 }
-PAGES = ["/j/{token}"]
+PAGES = ["/j/{token}", "/contract/{token}"]
 
 text = st.one_of(
 	st.just(""),
@@ -146,14 +169,19 @@ def main() -> int:
 	for method, params in GUEST_METHODS.items():
 		make_probe(method, params)()
 
-	@settings(
-		max_examples=args.examples, deadline=None, suppress_health_check=list(HealthCheck), database=None
-	)
-	@given(token=text.filter(bool))
-	def page(token):
-		check("/j/<token>", session.get(f"{args.url}/j/{requests.utils.quote(token, safe='')}", timeout=30))
+	def make_page_probe(route: str):
+		@settings(
+			max_examples=args.examples, deadline=None, suppress_health_check=list(HealthCheck), database=None
+		)
+		@given(token=text.filter(bool))
+		def page(token):
+			quoted = requests.utils.quote(token, safe="")
+			check(route, session.get(f"{args.url}{route.format(token=quoted)}", timeout=30))
 
-	page()
+		return page
+
+	for route in PAGES:
+		make_page_probe(route)()
 	# The framework behaviour noted above, measured once so the note can say it.
 	check_label = "frappe core: malformed JSON body"
 	response = session.post(

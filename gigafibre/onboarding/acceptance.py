@@ -18,7 +18,18 @@ from datetime import datetime, timedelta, timezone
 
 import frappe
 from frappe import _
-from frappe.utils import add_days, add_to_date, cint, flt, get_url, getdate, now_datetime, nowdate
+from frappe.utils import (
+	add_days,
+	add_to_date,
+	cint,
+	convert_utc_to_system_timezone,
+	flt,
+	format_datetime,
+	get_url,
+	getdate,
+	now_datetime,
+	nowdate,
+)
 
 from gigafibre.auth import magic_link
 from gigafibre.auth.service import link_secret, refuse
@@ -165,7 +176,9 @@ def state(order) -> dict:
 		"currency": quote.currency if quote else None,
 		"grand_total": quote.grand_total if quote else None,
 		"accepted_by": quote.gigafibre_accepted_by if quote else None,
-		"accepted_at": str(quote.gigafibre_accepted_at) if quote and quote.gigafibre_accepted_at else None,
+		"accepted_at": format_datetime(quote.gigafibre_accepted_at, "d MMMM yyyy, HH:mm")
+		if quote and quote.gigafibre_accepted_at
+		else None,
 		"signing_url": order.docuseal_signing_url if order.contract_method == contracts.DOCUSEAL else None,
 		"contract_error": order.contract_error or None,
 		"deposit": None,
@@ -334,7 +347,10 @@ def complete(order, acceptance: contracts.Acceptance, pdf: bytes | None) -> None
 				"gigafibre_contract_status": "Signed",
 				"gigafibre_contract_method": acceptance.method,
 				"gigafibre_accepted_by": acceptance.full_name,
-				"gigafibre_accepted_at": acceptance.accepted_at.astimezone(timezone.utc).replace(tzinfo=None),
+				# Datetime fields hold the site's time zone; the PDF's record says UTC.
+				"gigafibre_accepted_at": convert_utc_to_system_timezone(acceptance.accepted_at).replace(
+					tzinfo=None, microsecond=0
+				),
 				"gigafibre_accepted_ip": acceptance.ip,
 				"gigafibre_accepted_user_agent": acceptance.user_agent,
 				"gigafibre_contract_hash": acceptance.contract_hash,

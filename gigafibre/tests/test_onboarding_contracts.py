@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from unittest.mock import patch
 
 import frappe
-from frappe.utils import add_days, flt, nowdate
+from frappe.utils import add_days, convert_utc_to_system_timezone, flt, nowdate
 
 from gigafibre.auth import magic_link
 from gigafibre.auth.service import link_secret
@@ -388,7 +388,11 @@ class TestCommercialContract(ContractTestCase):
 		self.assertEqual(quote.gigafibre_contract_method, "DocuSeal")
 		self.assertEqual(quote.gigafibre_contract_reference, str(submission))
 		self.assertEqual(quote.gigafibre_accepted_ip, "203.0.113.9")
-		self.assertEqual(str(quote.gigafibre_accepted_at), "2026-11-25 15:04:05")
+		# 15:04:05 UTC, in the site's time zone (Montréal: 10:04:05).
+		self.assertEqual(
+			str(quote.gigafibre_accepted_at),
+			str(convert_utc_to_system_timezone(datetime(2026, 11, 25, 15, 4, 5, tzinfo=timezone.utc)))[:19],
+		)
 		self.assertEqual(quote.gigafibre_contract_hash, __import__("hashlib").sha256(SIGNED_PDF).hexdigest())
 		customer = frappe.get_doc("Customer", order.customer)
 		self.assertEqual(
