@@ -129,3 +129,28 @@ def split_line(address_line: str | None) -> tuple[str, str]:
 	text = " ".join((address_line or "").split())
 	match = re.match(r"^([0-9]{1,6}[A-Za-z]?)[\s,]+(.*)$", text)
 	return (match.group(1), match.group(2)) if match else ("", text)
+
+
+def external_results(payload, limit: int) -> list[dict]:
+	"""Addresses from the optional external search API: a JSON list (or `{"results": [...]}`) of
+	objects with `civic_number`, `street`, `city`, `postal_code` (postal codes normalized; rows
+	missing one of them, or with a postal code that is not Canadian, are dropped)."""
+	from gigafibre.errors import InvalidValue
+	from gigafibre.locations.postal import normalize_postal_code
+
+	rows = payload.get("results") if isinstance(payload, dict) else payload
+	out = []
+	for row in rows if isinstance(rows, list) else []:
+		if not isinstance(row, dict):
+			continue
+		values = {k: " ".join(str(row.get(k) or "").split()) for k in ("civic_number", "street", "city")}
+		if not all(values.values()):
+			continue
+		try:
+			values["postal_code"] = normalize_postal_code(str(row.get("postal_code") or ""))
+		except InvalidValue:
+			continue
+		out.append(values)
+		if len(out) >= limit:
+			break
+	return out

@@ -11,6 +11,7 @@ from gigafibre.onboarding import address
 from gigafibre.onboarding.address import NOT_SERVICEABLE, PLANNED, SERVICEABLE, UNKNOWN, AddressQuery
 
 LIMIT = 10
+EXTERNAL_TIMEOUT_S = 3
 _FIELDS = ["name", "civic_number", "street", "city", "postal_code", "status"]
 
 
@@ -31,6 +32,12 @@ def search(q: str | None) -> list[dict]:
 				civic_number=civic, street=street, city=row.city, postal_code=row.postal_code, status=status
 			)
 		)
+	if len(found) < LIMIT:
+		for row in _external(q):
+			key = address.address_key(row["civic_number"], row["street"], row["postal_code"])
+			if key not in found:
+				status = status_for(row["civic_number"], row["street"], row["postal_code"])
+				found[key] = _result(frappe._dict(row, status=status))
 	order = {SERVICEABLE: 0, PLANNED: 1, UNKNOWN: 2, NOT_SERVICEABLE: 3}
 	results = sorted(found.values(), key=lambda r: (order[r["status"]], r["label"]))
 	return results[:LIMIT]
@@ -107,6 +114,30 @@ def _result(row) -> dict:
 		"status": row.status,
 		"serviceable": row.status == SERVICEABLE,
 	}
+
+
+def _external(q: str | None) -> list[dict]:
+	"""The optional external address API (Gigafibre Settings): asked only when ours found fewer
+	than LIMIT, with a short timeout; when it fails the search answers with what we have."""
+	import requests
+
+	settings = frappe.get_cached_doc("Gigafibre Settings")
+	url = (settings.get("address_api_url") or "").strip()
+	if not url:
+		return []
+	key = settings.get_password("address_api_key", raise_exception=False)
+	try:
+		response = requests.get(
+			url,
+			params={"q": (q or "").strip()},
+			headers={"Authorization": f"Bearer {key}"} if key else {},
+			timeout=EXTERNAL_TIMEOUT_S,
+		)
+		response.raise_for_status()
+		return address.external_results(response.json(), LIMIT)
+	except (requests.RequestException, ValueError) as err:
+		frappe.log_error(title="External address search", message=str(err))
+		return []
 
 
 def _escape(text: str) -> str:

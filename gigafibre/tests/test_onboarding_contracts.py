@@ -518,3 +518,43 @@ class TestInstallScheduled(ContractTestCase):
 			[(j.source_doctype, j.service_location) for j in jobs], [("Web Order", order.service_location)]
 		)
 		self.assertIn("contrat est signé", self.twilio.requests[-1].form()["Body"])
+
+
+class TestExternalAddressSearch(ContractTestCase):
+	def test_external_api_fills_in_when_ours_has_too_little(self):
+		from gigafibre.tests.peers import Reply
+
+		def address_api(request):
+			return Reply(
+				200,
+				{
+					"results": [
+						{
+							"civic_number": "7",
+							"street": "boul. des Laurentides",
+							"city": "Laval",
+							"postal_code": "h7n1a1",
+						},
+						{
+							"civic_number": "4510",
+							"street": "rue Saint-Denis",
+							"city": "Montréal",
+							"postal_code": "H2J2L3",
+						},
+					]
+				},
+			)
+
+		with LoopbackPeer(address_api) as peer:
+			frappe.get_single("Gigafibre Settings").update(
+				{"address_api_url": peer.url + "/search", "address_api_key": "addr-key"}
+			).save()
+			results = call_endpoint(API + "search_address", get=True, q="Laurentides")
+			self.assertEqual(peer.requests[-1].query, {"q": ["Laurentides"]})
+			self.assertEqual(peer.requests[-1].headers["authorization"], "Bearer addr-key")
+		by_label = {r["label"]: r["status"] for r in results}
+		# Ours says whether the network reaches what the external API found.
+		self.assertEqual(by_label["4510 rue Saint-Denis, Montréal H2J 2L3"], "Serviceable")
+		self.assertEqual(by_label["7 boul. des Laurentides, Laval H7N 1A1"], "Unknown")
+		# The API gone: the search still answers, with what we have.
+		self.assertEqual(call_endpoint(API + "search_address", get=True, q="Laurentides"), [])

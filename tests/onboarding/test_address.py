@@ -78,3 +78,23 @@ def test_label():
 		address.label("4500", "rue Saint-Denis", "Montréal", "H2J 2L3")
 		== "4500 rue Saint-Denis, Montréal H2J 2L3"
 	)
+
+
+def test_external_results_keep_complete_canadian_rows():
+	from gigafibre.onboarding.address import external_results
+
+	rows = [
+		{"civic_number": "4500", "street": " rue  Saint-Denis", "city": "Montréal", "postal_code": "h2j2l3"},
+		{"civic_number": "12", "street": "Main St", "city": "Boston", "postal_code": "02134"},
+		{"civic_number": "", "street": "rue X", "city": "Laval", "postal_code": "H7N 1A1"},
+		"not a row",
+		{"civic_number": 7, "street": "boul. des Laurentides", "city": "Laval", "postal_code": "H7N 1A1"},
+	]
+	expected = [
+		{"civic_number": "4500", "street": "rue Saint-Denis", "city": "Montréal", "postal_code": "H2J 2L3"},
+		{"civic_number": "7", "street": "boul. des Laurentides", "city": "Laval", "postal_code": "H7N 1A1"},
+	]
+	assert external_results(rows, 10) == expected
+	assert external_results({"results": rows}, 1) == expected[:1]
+	assert external_results({"error": "quota"}, 10) == []
+	assert external_results(None, 10) == []
