@@ -57,6 +57,18 @@ class TestPortal(SmsTestCase):
 		token, _name = links.issue(customer, "SMS", "+18195550161")
 		return self.call("exchange", token=token)["token"]
 
+	def test_referral_card_gives_one_code_and_counts_credits(self):
+		session = self.session_for(self.alice)
+		card = self.call("referral", session=session, get=True)
+		self.assertRegex(card["code"], r"^GF-[2-9A-HJKMNP-Z]{6}$")
+		self.assertEqual(self.call("referral", session=session, get=True)["code"], card["code"])
+		self.assertEqual((card["referrals"], card["credited"], card["history"]), (0, 0, []))
+		self.assertNotEqual(
+			self.call("referral", session=self.session_for(self.bob), get=True)["code"], card["code"]
+		)
+		with self.assertRaises(frappe.PermissionError):
+			self.call("referral", get=True)
+
 	# ------------------------------------------------------------ links
 
 	def test_same_answer_whether_or_not_a_customer_matches(self):
