@@ -32,4 +32,47 @@ def oktopus_worker(context) -> None:
 		frappe.destroy()
 
 
-commands = [oktopus_worker]
+@click.command("gigafibre-modem-bridge")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8765, show_default=True, type=int)
+@click.option("--pool-size", default=2, show_default=True, type=int, help="Modem sessions at once.")
+@click.option("--timeout", default=30.0, show_default=True, type=float, help="Seconds for one read.")
+@click.option("--chromium", default=None, help="Chromium executable (default: $CHROMIUM, chromium).")
+@pass_context
+def modem_bridge(context, host, port, pool_size, timeout, chromium) -> None:
+	"""Run the modem bridge HTTP service (POST /read), with the token of Gigafibre Settings."""
+	import frappe
+
+	from gigafibre.network.bridge_server import default_chromium, serve
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		token = frappe.get_single("Gigafibre Settings").get_password(
+			"modem_bridge_token", raise_exception=False
+		)
+	finally:
+		# the service never touches the site again: no connection held open for days
+		frappe.destroy()
+	if not token:
+		raise click.ClickException("Set the modem bridge token in Gigafibre Settings first.")
+	import logging
+
+	from gigafibre.errors import GigafibreError
+
+	logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+	try:
+		serve(
+			token,
+			host=host,
+			port=port,
+			pool_size=pool_size,
+			timeout=timeout,
+			executable_path=chromium or default_chromium(),
+		)
+	except GigafibreError as err:  # a token too short, Chromium missing: say so, no traceback
+		raise click.ClickException(str(err)) from err
+
+
+commands = [oktopus_worker, modem_bridge]

@@ -33,7 +33,9 @@ def lookup(serial: str | None = None, mac: str | None = None, tag: str | None = 
 @frappe.whitelist(methods=["GET", "POST"])
 @rate_limit(limit=120, seconds=60)
 def summary(equipment: str | None = None, device_id: str | None = None) -> dict:
-	"""The live summary of a device, by Service Equipment name or GenieACS device id."""
+	"""The live summary of a device, by Service Equipment name or GenieACS device id. For the models
+	listed in Gigafibre Settings, it adds the modem bridge's readings (`bridge`, `bridge_filled`) or,
+	when the bridge failed, `bridge_error` — the rest of the summary is there either way."""
 	_allow()
 	if equipment:
 		doc = frappe.get_doc("Service Equipment", equipment)

@@ -18,6 +18,9 @@ with `page.evaluate` — the page's JavaScript encrypts the request and decrypts
   (`#pc-login-password`, `#pc-login-btn`); its read script calls the page's read function
   (`window.$modem.read`) as the fake UI in tests/network/fake_modem reproduces it — check it on a
   real unit's firmware before relying on it.
+
+The long-lived HTTP service around it is bridge_server.py (`bench gigafibre-modem-bridge`); the
+device summary calls it through bridge_client.py (see bridge_summary.py for what is read and merged).
 """
 
 import asyncio
@@ -39,6 +42,10 @@ MAX_PATHS = 200
 
 class AccessDenied(GigafibreError, PermissionError):
 	"""The caller did not present the bridge's token."""
+
+
+class ModemTimeout(ServiceError):
+	"""The modem (or Chromium) did not answer in time: the HTTP service answers 504, not 502."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +122,7 @@ class ModemBridge:
 				self._read(url, username, password, paths, profile or self.profile), self.timeout
 			)
 		except asyncio.TimeoutError:
-			raise ServiceError(
+			raise ModemTimeout(
 				_("The modem at {0} did not answer within {1} s."),
 				parts.hostname,
 				self.timeout,
@@ -146,7 +153,7 @@ class ModemBridge:
 					raise ServiceError(_("The modem at {0} refused the login: {1}"), host, reason or "?")
 				values = await page.evaluate(profile.read_script, paths)
 			except PlaywrightTimeout as err:
-				raise ServiceError(
+				raise ModemTimeout(
 					_("The modem at {0} did not answer in time: {1}"), host, _first_line(err), retryable=True
 				) from err
 			except PlaywrightError as err:

@@ -1,5 +1,6 @@
 """Frappe shell for the network clients: clients built from Gigafibre Settings, live device
-summaries (never stored, seed §6), device tasks, and the Dispatch Job acceptance gate."""
+summaries (never stored, seed §6) with the modem bridge's readings for the models that need it,
+device tasks, and the Dispatch Job acceptance gate."""
 
 from datetime import datetime, timezone
 
@@ -7,14 +8,19 @@ import frappe
 from frappe import _
 
 from gigafibre.errors import GigafibreError, ServiceError
-from gigafibre.network import acceptance
+from gigafibre.network import acceptance, bridge_summary
+from gigafibre.network.bridge_client import BridgeClient
 from gigafibre.network.genieacs import SUMMARY_PROJECTION, GenieAcsClient
 from gigafibre.network.genieacs_summary import summarize
+from gigafibre.network.oktopus import OktopusClient
 
 STAFF_ROLES = frozenset({"System Manager", "Gigafibre Manager", "Dispatcher"})
 OVERRIDE_ROLES = STAFF_ROLES
 # Short enough for a person waiting on a save (the gate runs while a job is completed).
 GATE_TIMEOUT_S = 5.0
+# A person waits on the summary, but a bridge read logs into the modem's UI in a browser: the
+# bridge's own bound (30 s by default) plus a margin, so its 504 arrives before our timeout.
+BRIDGE_TIMEOUT_S = 40.0
 
 
 class NetworkUnavailable(frappe.ValidationError):
@@ -47,6 +53,23 @@ def genieacs_client(timeout: float = 10.0, retries: int = 2) -> GenieAcsClient |
 		password=doc.get_password("genieacs_password", raise_exception=False) or None,
 		timeout=timeout,
 		retries=retries,
+	)
+
+
+def oktopus_configured() -> bool:
+	"""Oktopus's URL and API user are set (the password is checked when the client is built)."""
+	doc = settings()
+	return bool((doc.get("oktopus_url") or "").strip() and (doc.get("oktopus_email") or "").strip())
+
+
+def oktopus_client(timeout: float = 10.0, retries: int = 2) -> OktopusClient | None:
+	"""A client from settings, or None when Oktopus's URL, API user or password is not set."""
+	doc = settings()
+	password = doc.get_password("oktopus_password", raise_exception=False) if oktopus_configured() else None
+	if not password:
+		return None
+	return OktopusClient(
+		doc.oktopus_url.strip(), doc.oktopus_email.strip(), password, timeout=timeout, retries=retries
 	)
 
 
@@ -115,7 +138,42 @@ def device_summary(device_id: str) -> dict:
 	data = summarize(device).to_dict()
 	data["equipment"] = equipment_for_device(device_id)
 	data["fetched_at"] = datetime.now(timezone.utc).isoformat()
-	return data
+	return add_bridge_values(data, device)
+
+
+def add_bridge_values(data: dict, device: dict) -> dict:
+	"""The summary with the modem bridge's readings (see bridge_summary) when the device's model is
+	listed in `modem_bridge_models` and the bridge URL is set. A failed read never fails the
+	summary: it adds `bridge_error` instead."""
+	doc = settings()
+	bridge_url = (doc.get("modem_bridge_url") or "").strip()
+	if not bridge_url or not bridge_summary.uses_bridge(data.get("model"), doc.get("modem_bridge_models")):
+		return data
+	modem = bridge_summary.modem_url(data)
+	if not modem:
+		data["bridge_error"] = _(
+			"The modem bridge was not asked: GenieACS knows no WAN address for this modem."
+		)
+		return data
+	try:
+		client = BridgeClient(
+			bridge_url,
+			doc.get_password("modem_bridge_token", raise_exception=False) or "",
+			timeout=BRIDGE_TIMEOUT_S,
+		)
+		try:
+			values = client.read(
+				modem,
+				doc.get("modem_web_username") or "admin",
+				doc.get_password("modem_web_password", raise_exception=False) or "",
+				bridge_summary.bridge_paths(device),
+			)
+		finally:
+			client.close()
+	except GigafibreError as err:
+		data["bridge_error"] = _("The modem bridge could not read the modem: {0}").format(message(err))
+		return data
+	return bridge_summary.merge_bridge(data, device, values)
 
 
 def run_task(device_id: str, action: str, parameters: list | None = None) -> dict:

@@ -468,7 +468,16 @@ class TestOltPoll(FrappeTestCase):
 			result = tasks.poll_olts()
 		finally:
 			_settings(olt_targets=saved or "")
-		self.assertEqual(result, {"olts": 1, "onus": 0, "alarms": 0, "errors": 2})
+		self.assertEqual(
+			result,
+			{
+				"olts": 1,
+				"onus": 0,
+				"alarms": 0,
+				"errors": 2,
+				"events": {"optical": 0, "offline": 0, "online": 0},
+			},
+		)
 		self.assertTrue(frappe.db.exists("Error Log", {"method": "OLT poll OLT-DEAD-01"}))
 
 
