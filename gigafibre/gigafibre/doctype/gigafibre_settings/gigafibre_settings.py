@@ -56,6 +56,7 @@ class GigafibreSettings(Document):
 		modem_bridge_url: DF.Data
 		modem_web_password: DF.Password
 		modem_web_username: DF.Data
+		oktopus_device_password: DF.Password
 		oktopus_email: DF.Data
 		oktopus_mqtt_host: DF.Data
 		oktopus_mqtt_password: DF.Password
