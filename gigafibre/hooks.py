@@ -80,6 +80,10 @@ gigafibre_webhook_handlers = {
 	"DocuSeal": "gigafibre.onboarding.acceptance.handle_docuseal",
 }
 
+# Live OLT alarm episodes (gigafibre/network/tasks.py): kept through `bench clear-cache` and
+# migrate, or every active alarm would be raised again.
+persistent_cache_keys = ["gigafibre:olt_optical_episodes*"]
+
 # ---------------------------------------------------------------- scheduler
 scheduler_events = {
 	"cron": {

@@ -1,8 +1,9 @@
-"""Oktopus device messages on the Frappe side: Service Equipment's online status, and the
+"""Device online/offline on the Frappe side: Service Equipment's online status, and the
 `on_device_online` / `on_device_offline` flow events when it changes.
 
 The MQTT worker (gigafibre/network/oktopus_mqtt.py) runs long-lived under
-`bench --site <site> gigafibre-oktopus-worker` and hands each DeviceEvent to `apply`.
+`bench --site <site> gigafibre-oktopus-worker` and hands each DeviceEvent to `apply`; the OLT poll
+(gigafibre/network/tasks.py) calls `change_status` for the ONTs whose ONU changed state.
 """
 
 import frappe
@@ -18,21 +19,34 @@ def apply(event: DeviceEvent) -> str | None:
 	name = _equipment_for(event)
 	if not name:
 		return None
-	doc = frappe.get_doc("Service Equipment", name, for_update=True)
-	status = STATUS[event.kind]
-	changed = doc.online_status != status
 	seen = convert_utc_to_system_timezone(event.at).replace(tzinfo=None)
-	doc.db_set({"online_status": status, "last_seen_at": seen}, update_modified=False)
-	if changed:
+	change_status(name, STATUS[event.kind], seen)
+	return name
+
+
+def change_status(
+	name: str, status: str, seen=None, announce: bool = True, dedupe_key: str | None = None
+) -> bool:
+	"""Set a Service Equipment's `online_status` (and `last_seen_at` when `seen` is given); when the
+	status changes and `announce`, fire on_device_online / on_device_offline. True when it changed.
+	Used by the Oktopus worker (every change announced) and the OLT poll (see olt_episodes)."""
+	doc = frappe.get_doc("Service Equipment", name, for_update=True)
+	changed = doc.online_status != status
+	values = {"online_status": status}
+	if seen is not None:
+		values["last_seen_at"] = seen
+	if changed or seen is not None:
+		doc.db_set(values, update_modified=False)
+	if changed and announce:
 		from gigafibre.flows import dispatch_event
 
 		# A device that comes back after being offline is a new event; so is the next outage.
 		dispatch_event(
 			"on_device_online" if status == "Online" else "on_device_offline",
 			doc,
-			dedupe_key=seen.isoformat(),
+			dedupe_key=dedupe_key or (seen.isoformat() if seen is not None else ""),
 		)
-	return name
+	return changed
 
 
 def _equipment_for(event: DeviceEvent) -> str | None:

@@ -55,6 +55,7 @@ class FlowStep(Document):
 			"on_device_online",
 			"on_device_offline",
 			"on_device_provisioned",
+			"on_optical_alarm",
 		]
 		wait_field: DF.Data
 		wait_kind: DF.Literal["", "duration", "until_field", "event"]

@@ -47,6 +47,7 @@ class FlowTemplate(Document):
 			"on_device_online",
 			"on_device_offline",
 			"on_device_provisioned",
+			"on_optical_alarm",
 		]
 	# end: auto-generated types
 
