@@ -110,27 +110,19 @@ def format_money(value) -> str:
 
 
 def _items(quote) -> list[dict]:
-	kinds = dict(
-		frappe.get_all(
+	web = {
+		row.name: row
+		for row in frappe.get_all(
 			"Item",
 			filters={"name": ("in", [i.item_code for i in quote.items] or [""])},
-			fields=["name", "gigafibre_kind"],
-			as_list=True,
+			fields=["name", "gigafibre_kind", "gigafibre_name_fr"],
 		)
-	)
-	names_fr = dict(
-		frappe.get_all(
-			"Item",
-			filters={"name": ("in", [i.item_code for i in quote.items] or [""])},
-			fields=["name", "gigafibre_name_fr"],
-			as_list=True,
-		)
-	)
+	}
 	return [
 		{
 			"item_code": i.item_code,
-			"name": names_fr.get(i.item_code) or i.item_name,
-			"kind": kinds.get(i.item_code) or "",
+			"name": (web[i.item_code].gigafibre_name_fr if i.item_code in web else None) or i.item_name,
+			"kind": (web[i.item_code].gigafibre_kind if i.item_code in web else None) or "",
 			"qty": i.qty,
 			"rate": i.rate,
 			"amount": i.amount,

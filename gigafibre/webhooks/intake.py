@@ -5,6 +5,7 @@ A replayed delivery finds its row and enqueues nothing; a failed processing keep
 (status Failed, the error, attempts) and is retried by the scheduler with a growing delay.
 """
 
+import hmac
 import json
 
 import frappe
@@ -29,6 +30,14 @@ class BadSignature(frappe.ValidationError):
 	"""A webhook whose signature does not verify: 400, nothing stored."""
 
 	http_status_code = 400
+
+
+def require_shared_secret(setting: str, given: str | None, message: str) -> None:
+	"""For senders that sign nothing but repeat a secret (Uptime Kuma, 3CX, DocuSeal): 400 and
+	nothing stored unless `given` matches Gigafibre Settings' `setting`; none set refuses all."""
+	secret = frappe.get_single("Gigafibre Settings").get_password(setting, raise_exception=False) or ""
+	if not secret or not hmac.compare_digest((given or "").encode(), secret.encode()):
+		frappe.throw(message, exc=BadSignature)
 
 
 def receive(

@@ -2,7 +2,6 @@
 Gigafibre Settings), then one stored Webhook Event per event, processed in the background
 (gigafibre.onboarding.acceptance.handle_docuseal). No secret configured → every call is refused."""
 
-import hmac
 import json
 
 import frappe
@@ -18,12 +17,9 @@ DEFAULT_HEADER = "X-Docuseal-Secret"
 
 
 def _check_secret() -> None:
-	settings = frappe.get_single("Gigafibre Settings")
-	secret = settings.get_password("docuseal_webhook_secret", raise_exception=False) or ""
-	header = (settings.docuseal_webhook_header or DEFAULT_HEADER).strip()
-	given = frappe.request.headers.get(header) or ""
-	if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
-		frappe.throw(_("The DocuSeal secret does not match."), exc=BadSignature)
+	header = (frappe.db.get_single_value("Gigafibre Settings", "docuseal_webhook_header") or "").strip()
+	given = frappe.request.headers.get(header or DEFAULT_HEADER)
+	intake.require_shared_secret("docuseal_webhook_secret", given, _("The DocuSeal secret does not match."))
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])

@@ -3,7 +3,6 @@ Gigafibre Settings `kuma_webhook_secret`), then one stored Webhook Event per mon
 (monitor id, heartbeat time, status), processed in the background into an Outage
 (gigafibre.network.outages). No secret configured → every call is refused (400)."""
 
-import hmac
 import json
 
 import frappe
@@ -13,24 +12,14 @@ from frappe.rate_limiter import rate_limit
 from gigafibre.errors import InvalidValue
 from gigafibre.network.outages import parse_kuma
 from gigafibre.webhooks import intake
-from gigafibre.webhooks.intake import BadSignature
 
 SOURCE = "Uptime Kuma"
 HANDLER = "gigafibre.network.outages.handle_kuma"
 
 
-def _configured_secret() -> str | None:
-	settings = frappe.get_single("Gigafibre Settings")
-	if not settings.meta.has_field("kuma_webhook_secret"):
-		return None
-	return settings.get_password("kuma_webhook_secret", raise_exception=False) or None
-
-
 def _check_secret() -> None:
-	secret = _configured_secret()
-	given = frappe.request.headers.get("X-Kuma-Secret") or frappe.request.args.get("secret") or ""
-	if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
-		frappe.throw(_("The Uptime Kuma secret does not match."), exc=BadSignature)
+	given = frappe.request.headers.get("X-Kuma-Secret") or frappe.request.args.get("secret")
+	intake.require_shared_secret("kuma_webhook_secret", given, _("The Uptime Kuma secret does not match."))
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])

@@ -2,7 +2,6 @@
 then one stored Webhook Event per call and state, processed in the background into a Phone
 Communication on the customer's Phone conversation."""
 
-import hmac
 import json
 from urllib.parse import parse_qsl
 
@@ -12,23 +11,15 @@ from frappe.rate_limiter import rate_limit
 
 from gigafibre.errors import InvalidValue
 from gigafibre.messaging.pbx_events import parse_call_event
-from gigafibre.webhooks.intake import BadSignature, receive
+from gigafibre.webhooks import intake
+from gigafibre.webhooks.intake import receive
 
 HANDLER = "gigafibre.messaging.inbound.handle_call"
 
 
-def _configured_secret() -> str | None:
-	settings = frappe.get_single("Gigafibre Settings")
-	if not settings.meta.has_field("pbx_webhook_secret"):
-		return None
-	return settings.get_password("pbx_webhook_secret", raise_exception=False) or None
-
-
 def _check_secret() -> None:
-	secret = _configured_secret()
-	given = frappe.request.headers.get("X-3CX-Secret") or frappe.request.args.get("secret") or ""
-	if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
-		frappe.throw(_("The 3CX secret does not match."), exc=BadSignature)
+	given = frappe.request.headers.get("X-3CX-Secret") or frappe.request.args.get("secret")
+	intake.require_shared_secret("pbx_webhook_secret", given, _("The 3CX secret does not match."))
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
