@@ -24,7 +24,13 @@ from gigafibre.tests.test_onboarding import _catalog_fixture
 from gigafibre.tests.test_stripe import SECRET as STRIPE_SECRET
 from gigafibre.tests.test_stripe import event as stripe_event
 from gigafibre.tests.test_stripe import post_webhook, session_completed, sign, stripe_api
-from gigafibre.tests.utils import SmsTestCase, call_endpoint, company, test_customer
+from gigafibre.tests.utils import (
+	SmsTestCase,
+	call_endpoint,
+	company,
+	ensure_outgoing_email_account,
+	test_customer,
+)
 from gigafibre.webhooks.intake import BadSignature
 
 API = "gigafibre.api.checkout."
@@ -37,6 +43,7 @@ class ContractTestCase(SmsTestCase):
 	def setUpClass(cls):
 		ensure_custom_fields()  # DDL commits: before any test record exists
 		super().setUpClass()
+		ensure_outgoing_email_account()
 		cls.template = _catalog_fixture(company())
 		for civic in ("4510", "4512", "4514", "4516", "4518"):
 			frappe.get_doc(
@@ -156,6 +163,12 @@ class TestResidentialContract(ContractTestCase):
 		self.assertEqual(result["contract"]["method"], "Signed Link")
 		self.assertEqual(result["contract"]["status"], "Sent")
 		token = self.token_of(result)
+		# The link also went by SMS to the verified number, once.
+		sms = [r.form()["Body"] for r in self.twilio.requests if "/contract/" in r.form()["Body"]]
+		self.assertEqual(len(sms), 1)
+		self.assertIn(result["order"], sms[0])
+		sent_token = re.search(r"/contract/(\S+)", sms[0]).group(1)
+		self.assertEqual(self.open_contract(sent_token)["order"], result["order"])
 		# The double submit answers the same order and the same working link.
 		again = self.order("+15145550177", "contract-e2e-001")
 		self.assertEqual(again["quotation"], result["quotation"])
@@ -256,6 +269,9 @@ class TestResidentialContract(ContractTestCase):
 		self.assertEqual(signed["deposit"]["outstanding"], 114.96)
 		self.assertEqual(len([r for r in self.stripe.requests if r.path == "/v1/checkout/sessions"]), 1)
 
+		self.assertEqual(
+			len([r for r in self.twilio.requests if "/contract/" in r.form()["Body"]]), 1
+		)  # the replay sent nothing
 		# The same person cannot be credited a second time, under a new order.
 		with self.assertRaisesRegex(frappe.ValidationError, "new customers|already credited"):
 			self.order("+15145550177", "contract-e2e-002", civic="4512", referral_code=code)
