@@ -4,6 +4,10 @@ One attempt per invoice and day (the idempotency key carries the date): a job ru
 day cannot charge twice, and a declined card is tried again the next day with a new key. A success
 Stripe answers at once is recorded here; otherwise `payment_intent.succeeded` records it (the same
 PaymentIntent, so still one Payment Entry). Failures become a Comment on the invoice and an Error Log.
+
+A charge Stripe left "processing" blocks new attempts on its invoice until its webhook comes. If
+that webhook never comes (lost, or the endpoint was down longer than Stripe retries), the daily
+job asks Stripe where the PaymentIntent stands before charging anything (`reconcile_pending`).
 """
 
 import frappe
@@ -52,19 +56,27 @@ def due_invoices(day=None) -> list[frappe._dict]:
 	return query.run(as_dict=True)
 
 
+# PaymentIntent states after which a processing charge will not succeed on its own.
+GIVEN_UP = ("requires_payment_method", "requires_action", "canceled")
+
+
 def charge_due_invoices() -> dict:
-	"""Scheduler, daily. Returns counts: charged, pending, failed, skipped."""
-	counts = {"charged": 0, "pending": 0, "failed": 0, "skipped": 0}
-	rows = due_invoices()
-	if not rows:
+	"""Scheduler, daily. Returns counts: charged, pending, failed, skipped (and reconciled)."""
+	counts = {"charged": 0, "pending": 0, "failed": 0, "skipped": 0, "reconciled": 0}
+	stuck = pending_invoices()
+	rows = due_invoices() if not stuck else None
+	if not stuck and not rows:
 		return counts
 	try:
 		stripe = service.client()
 	except ServiceError as err:
 		frappe.log_error(title=_("Pre-authorized payments not run"), message=service.translated(err))
-		counts["skipped"] = len(rows)
+		counts["skipped"] = len(rows or stuck)
 		return counts
 	day = getdate(today())
+	if stuck:
+		counts["reconciled"] = reconcile_pending(stripe, stuck, day)
+		rows = due_invoices()
 	for row in rows:
 		outcome = charge_invoice(stripe, row, day)
 		counts[outcome] += 1
@@ -124,6 +136,57 @@ def charge_invoice(stripe, row, day) -> str:
 		row.name, charge.id, charge.status, _("The payment was not completed ({0}).").format(charge.status)
 	)
 	return "failed"
+
+
+def pending_invoices() -> list[frappe._dict]:
+	return frappe.get_all(
+		"Sales Invoice",
+		filters={"docstatus": 1, "gigafibre_ppa_pending": ("is", "set")},
+		fields=["name", "customer", "gigafibre_ppa_pending"],
+		limit=BATCH,
+	)
+
+
+def reconcile_pending(stripe, rows, day) -> int:
+	"""Ask Stripe about each processing charge: record what succeeded, clear what failed, leave what
+	is still processing. Returns how many invoices were settled."""
+	settled = 0
+	for row in rows:
+		reference = row.gigafibre_ppa_pending
+		try:
+			charge = stripe.payment_intent(reference)
+		except ServiceError as err:
+			frappe.log_error(
+				title=_("Pre-authorized payment {0} not checked").format(reference),
+				message=service.translated(err),
+			)
+			continue
+		if charge.status == "succeeded":
+			service.record_payment(
+				Payment(
+					reference=charge.id,
+					invoice=row.name,
+					customer=row.customer,
+					amount=from_minor_units(charge.amount, charge.currency),
+					currency=charge.currency.upper(),
+					paid_on=day,
+					ppa=True,
+				)
+			)
+			settle_pending(row.name, reference)
+		elif charge.status in GIVEN_UP:
+			record_failure(
+				row.name,
+				reference,
+				charge.status,
+				_("The payment was not completed ({0}).").format(charge.status),
+			)
+		else:
+			continue
+		settled += 1
+		if not frappe.flags.in_test:
+			frappe.db.commit()
+	return settled
 
 
 def settle_pending(invoice: str, reference: str | None) -> None:

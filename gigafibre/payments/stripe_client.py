@@ -204,6 +204,17 @@ class StripePayments:
 			payment_method=_id_of(intent.get("payment_method")),
 		)
 
+	def payment_intent(self, intent_id: str) -> Charge:
+		"""Where a PaymentIntent stands now (a charge whose webhook never came)."""
+		intent = self._call(self._api.payment_intents.retrieve, intent_id)
+		return Charge(
+			id=intent["id"],
+			status=intent["status"],
+			amount=int(intent.get("amount_received") or intent["amount"]),
+			currency=intent["currency"],
+			payment_method=_id_of(intent.get("payment_method")),
+		)
+
 	# ------------------------------------------------------------ errors
 	def _call(self, method, params, options=None):
 		try:

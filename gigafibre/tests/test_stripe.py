@@ -108,8 +108,19 @@ def intent_succeeded(invoice, payment_intent: str, **extra) -> dict:
 	}
 
 
+# PaymentIntents the loopback Stripe created, by id: a test may change a status (the bank decided).
+INTENTS: dict[str, dict] = {}
+
+
 def stripe_api(request):
 	"""The loopback Stripe: customers, checkout and portal sessions, payment intents."""
+	if request.method == "GET" and request.path.startswith("/v1/payment_intents/"):
+		found = INTENTS.get(request.path.rsplit("/", 1)[1])
+		if not found:
+			return Reply(
+				404, {"error": {"type": "invalid_request_error", "message": "No such payment_intent"}}
+			)
+		return Reply(200, found)
 	form = request.form()
 	if request.path == "/v1/customers":
 		return Reply(
@@ -148,8 +159,8 @@ def stripe_api(request):
 					}
 				},
 			)
-		return Reply(
-			200,
+		INTENTS.setdefault(
+			intent,
 			{
 				"id": intent,
 				"object": "payment_intent",
@@ -162,6 +173,7 @@ def stripe_api(request):
 				"status": "processing" if form["payment_method"] == PROCESSING_CARD else "succeeded",
 			},
 		)
+		return Reply(200, INTENTS[intent])
 	return Reply(
 		404,
 		{"error": {"type": "invalid_request_error", "message": f"Unrecognized request URL ({request.path})"}},
@@ -612,3 +624,50 @@ class TestPreAuthorizedPayments(StripeTestCase):
 		self.assertEqual(len(self.entries_for(intent)), 1)
 		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, "outstanding_amount"), 0)
 		self.assertFalse(frappe.db.get_value("Sales Invoice", invoice.name, "gigafibre_ppa_pending"))
+
+	def processing_charge(self, label: str):
+		customer = self.ppa_customer(label, PROCESSING_CARD)
+		invoice = make_submitted_invoice(customer)
+		before = len(self.peer.requests)
+		ppa.charge_due_invoices()
+		(charge,) = self.charges_for(invoice.name, before)
+		intent = f"pi_{hashlib.sha256(charge.headers['idempotency-key'].encode()).hexdigest()[:24]}"
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice.name, "gigafibre_ppa_pending"), intent)
+		return invoice, intent
+
+	def test_processing_charge_whose_webhook_never_came_is_asked_about(self):
+		invoice, intent = self.processing_charge("lost webhook")
+		tomorrow = add_days(today(), 1)
+		# Still processing at Stripe: asked, left alone, not charged again.
+		before = len(self.peer.requests)
+		with patch("gigafibre.payments.ppa.today", return_value=tomorrow):
+			ppa.charge_due_invoices()
+		asked = [r for r in self.peer.requests[before:] if r.method == "GET"]
+		self.assertIn(f"/v1/payment_intents/{intent}", [r.path for r in asked])
+		self.assertEqual(self.charges_for(invoice.name, before), [])
+		# The bank said yes and the webhook was lost: the next run records the payment, once.
+		INTENTS[intent]["status"] = "succeeded"
+		with patch("gigafibre.payments.ppa.today", return_value=tomorrow):
+			counts = ppa.charge_due_invoices()
+		self.assertEqual(counts["reconciled"], 1)
+		self.assertEqual(len(self.entries_for(intent)), 1)
+		self.assertEqual(flt(frappe.db.get_value("Sales Invoice", invoice.name, "outstanding_amount")), 0)
+		self.assertFalse(frappe.db.get_value("Sales Invoice", invoice.name, "gigafibre_ppa_pending"))
+
+	def test_processing_charge_that_failed_is_cleared_and_charged_again_next_day(self):
+		invoice, intent = self.processing_charge("lost failure")
+		INTENTS[intent]["status"] = "requires_payment_method"
+		day_after = add_days(today(), 1)
+		before = len(self.peer.requests)
+		with patch("gigafibre.payments.ppa.today", return_value=day_after):
+			counts = ppa.charge_due_invoices()
+		self.assertEqual(counts["reconciled"], 1)
+		comments = frappe.get_all(
+			"Comment",
+			filters={"reference_doctype": "Sales Invoice", "reference_name": invoice.name},
+			pluck="content",
+		)
+		self.assertTrue(any(intent in c and "requires_payment_method" in c for c in comments))
+		# Cleared, so the same run charged it again with that day's key.
+		(again,) = self.charges_for(invoice.name, before)
+		self.assertIn(str(day_after).replace("-", ""), again.headers["idempotency-key"])

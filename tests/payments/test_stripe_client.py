@@ -370,3 +370,46 @@ def test_minor_units():
 	assert to_minor_units(500, "JPY") == 500
 	assert from_minor_units(9550, "cad") == Decimal("95.5")
 	assert from_minor_units(500, "jpy") == 500
+
+
+def test_payment_intent_is_read_back():
+	def intents(request):
+		if request.path.endswith("/pi_missing"):
+			return Reply(
+				404,
+				{
+					"error": {
+						"type": "invalid_request_error",
+						"code": "resource_missing",
+						"message": "No such payment_intent: 'pi_missing'",
+					}
+				},
+			)
+		return Reply(
+			200,
+			{
+				"id": "pi_3MtwBwLkdIwHu7ix28a3tqPa",
+				"object": "payment_intent",
+				"amount": 11498,
+				"amount_received": 0,
+				"currency": "cad",
+				"payment_method": {"id": "pm_card_visa", "object": "payment_method"},
+				"status": "processing",
+			},
+		)
+
+	with LoopbackPeer(intents) as peer:
+		charge = _client(peer).payment_intent("pi_3MtwBwLkdIwHu7ix28a3tqPa")
+		with pytest.raises(PaymentError, match="No such payment_intent") as err:
+			_client(peer).payment_intent("pi_missing")
+	assert (peer.requests[0].method, peer.requests[0].path) == (
+		"GET",
+		"/v1/payment_intents/pi_3MtwBwLkdIwHu7ix28a3tqPa",
+	)
+	assert (charge.status, charge.amount, charge.currency, charge.payment_method) == (
+		"processing",
+		11498,
+		"cad",
+		"pm_card_visa",
+	)
+	assert err.value.code == "resource_missing"
