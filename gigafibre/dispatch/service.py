@@ -22,6 +22,7 @@ from frappe.utils import get_datetime, getdate, now_datetime
 from gigafibre.dispatch import planner, replan, scoring, travel
 from gigafibre.dispatch import status as job_status
 from gigafibre.dispatch.shifts import WEEKDAYS, to_time
+from gigafibre.errors import ServiceError
 from gigafibre.validation import user_errors
 
 EVENT = "gigafibre_dispatch"
@@ -89,6 +90,7 @@ class Day:
 	excluded: list[dict] = field(default_factory=list)  # jobs left out of the model, with reasons
 	off: list[dict] = field(default_factory=list)  # technicians left out, with reasons
 	source: str = "estimate"
+	routing_error: str | None = None  # why the routing service's times were not used
 
 	def at(self, seconds: int) -> datetime:
 		return datetime.combine(self.day, datetime.min.time()) + timedelta(seconds=int(seconds))
@@ -283,7 +285,7 @@ def read_day(day: date, extra_jobs: list[str] | None = None, unpin: str | None =
 	if not points:
 		return result
 	with user_errors():
-		matrix = travel_matrix(points)
+		matrix, result.routing_error = travel_matrix(points)
 	result.source = matrix.source
 	# A technician still busy with a started job after the shift works until it is done and home.
 	for job in model_jobs:
@@ -324,16 +326,24 @@ def _window(day: Day, job: frappe._dict, duration: int):
 	return (start, end - duration)
 
 
-def travel_matrix(points: list[travel.Point]) -> travel.Matrix:
+def travel_matrix(points: list[travel.Point]) -> tuple[travel.Matrix, str | None]:
+	"""Road times from the routing service when one is set, else the straight-line estimate; and
+	why the routing service was not used when it failed. A failing routing service does not stop
+	the dispatcher: the estimate stands in, the plan says so (`routing_error`), the log keeps it."""
 	url = (setting("routing_url") or "").strip()
+	error = None
 	if url:
-		client = travel.TableClient(
-			base_url=url, engine=(setting("routing_engine") or "osrm").lower(), cache=_FrappeCache()
-		)
-		return client.matrix(points)
-	return travel.estimate(
+		engine = (setting("routing_engine") or "osrm").lower()
+		client = travel.TableClient(base_url=url, engine=engine, cache=_FrappeCache())
+		try:
+			return client.matrix(points), None
+		except ServiceError as err:
+			error = _(err.message).format(*err.args_)
+			frappe.log_error(title=_("Routing service unavailable"), message=error)
+	estimate = travel.estimate(
 		points, float(setting("dispatch_road_factor")), float(setting("dispatch_average_speed"))
 	)
+	return estimate, error
 
 
 class _FrappeCache:
@@ -399,6 +409,7 @@ def _plan_out(model: Day, solved: planner.Plan | None) -> dict:
 	out = {
 		"date": str(model.day),
 		"source": model.source,
+		"routing_error": model.routing_error,
 		"routes": [],
 		"unassigned": [
 			{"job": e["job"], "subject": model.jobs[e["job"]].subject, "reason": e["reason"]}

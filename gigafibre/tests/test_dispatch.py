@@ -192,6 +192,41 @@ class TestDispatch(FrappeTestCase):
 		self.assertGreater(plan["after"]["travel_minutes"], 0)
 		self.assertEqual(plan["date"], str(self.day))
 
+	def test_plan_uses_the_routing_service_and_survives_its_failure(self):
+		from gigafibre.tests.peers import LoopbackPeer, Reply
+
+		def osrm(request):
+			n = len(request.path.split("/table/v1/driving/")[1].split(";"))
+			return Reply(
+				200,
+				{
+					"code": "Ok",
+					"durations": [[0 if i == j else 1200 for j in range(n)] for i in range(n)],
+					"distances": [[0 if i == j else 15000 for j in range(n)] for i in range(n)],
+				},
+			)
+
+		with LoopbackPeer(osrm) as peer:
+			frappe.db.set_single_value(
+				"Gigafibre Settings", {"routing_engine": "OSRM", "routing_url": peer.url}
+			)
+			frappe.cache.delete_keys("gigafibre:travel")
+			plan = self.plan()
+			self.assertTrue(peer.requests and peer.requests[0].path.startswith("/table/v1/driving/"))
+		self.assertEqual((plan["source"], plan["routing_error"]), ("osrm", None))
+		# Every leg is 20 minutes by the service's table.
+		legs = sum(len(r["stops"]) for r in plan["routes"] if r["stops"]) + sum(
+			1 for r in plan["routes"] if r["stops"]
+		)
+		self.assertEqual(plan["after"]["travel_minutes"] % 20, 0)
+		self.assertLessEqual(plan["after"]["travel_minutes"], legs * 20)
+		# The service gone (its port closed): the plan still comes, on the estimate, and says why.
+		frappe.cache.delete_keys("gigafibre:travel")
+		fallback = self.plan()
+		self.assertEqual(fallback["source"], "estimate")
+		self.assertIn("does not answer", fallback["routing_error"])
+		self.assertEqual(fallback["after"]["jobs"], plan["after"]["jobs"])
+
 	def test_apply_writes_the_plan_and_skips_jobs_that_moved_on(self):
 		plan = self.plan()
 		moved = self.jobs["east"].name

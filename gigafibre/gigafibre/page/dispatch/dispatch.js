@@ -390,7 +390,12 @@ class GigafibreDispatchBoard {
 					});
 			},
 		});
-		dialog.fields_dict.summary.$wrapper.html(`
+		const routing = plan.routing_error
+			? `<div class="alert alert-warning">${__(
+					"The routing service did not answer; travel times are straight-line estimates."
+			  )} ${frappe.utils.escape_html(plan.routing_error)}</div>`
+			: "";
+		dialog.fields_dict.summary.$wrapper.html(`${routing}
 			<table class="table table-sm">
 				<thead><tr><th></th><th>${__("Travel")}</th><th>${__("Distance")}</th>
 				<th>${__("Jobs")}</th></tr></thead>
