@@ -15,7 +15,7 @@ from gigafibre.messaging import conversations
 from gigafibre.messaging.service import send_sms, sms_client
 from gigafibre.messaging.setup import ensure_custom_fields
 from gigafibre.tests.peers import LoopbackPeer, Reply
-from gigafibre.tests.utils import call_endpoint, ensure_outgoing_email_account, test_customer
+from gigafibre.tests.utils import call_endpoint, ensure_outgoing_email_account, post_raw, test_customer
 from gigafibre.webhooks.intake import BadSignature
 
 TWILIO_SID = "AC" + "2" * 32
@@ -46,23 +46,8 @@ def twilio_signature(token: str, url: str, params: dict) -> str:
 
 
 def post(method: str, data: dict, headers: dict | None = None, query: str = ""):
-	"""A guest POST through whitelisting, method checks and rate limits, as Frappe would dispatch it."""
-	from frappe.handler import execute_cmd
-	from werkzeug.test import EnvironBuilder
-	from werkzeug.wrappers import Request
-
-	environ = EnvironBuilder(
-		method="POST", path=f"/api/method/{method}", query_string=query, data=data, headers=headers or {}
-	).get_environ()
-	frappe.set_user("Guest")
-	frappe.local.request = Request(environ)
-	frappe.local.request_ip = TEST_IP
-	frappe.local.form_dict = frappe._dict({**frappe.local.request.args, **frappe.local.request.form})
-	frappe.local.form_dict.cmd = method  # rate-limit counters of their own, not shared with other tests
-	try:
-		return execute_cmd(method)
-	finally:
-		frappe.set_user("Administrator")
+	"""A guest POST of form fields, as Twilio sends them."""
+	return post_raw(method, data, headers, query=query, request_ip=TEST_IP)
 
 
 def twilio_post(method: str, params: dict, token: str = TOKEN, url: str | None = None, signature=None):
@@ -342,26 +327,9 @@ class TestMessaging(FrappeTestCase):
 		body = json.dumps(payload)
 
 		def send(headers=None, query=""):
-			from frappe.handler import execute_cmd
-			from werkzeug.test import EnvironBuilder
-			from werkzeug.wrappers import Request
-
-			environ = EnvironBuilder(
-				method="POST",
-				path=f"/api/method/{method}",
-				query_string=query,
-				data=body,
-				content_type="application/json",
-				headers=headers or {},
-			).get_environ()
-			frappe.set_user("Guest")
-			frappe.local.request = Request(environ)
-			frappe.local.request_ip = TEST_IP
-			frappe.local.form_dict = frappe._dict(frappe.local.request.args, cmd=method)
-			try:
-				return execute_cmd(method)
-			finally:
-				frappe.set_user("Administrator")
+			return post_raw(
+				method, body, headers, query=query, content_type="application/json", request_ip=TEST_IP
+			)
 
 		for headers, query in (({"X-3CX-Secret": "wrong"}, ""), ({}, ""), ({}, "secret=wrong")):
 			with self.subTest(headers=headers, query=query), self.assertRaises(BadSignature):
@@ -445,27 +413,14 @@ class TestMessagingGuestFuzz(FrappeTestCase):
 		@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 		@given(body=st.one_of(text, st.binary(max_size=40)), secret=st.one_of(st.none(), header))
 		def pbx(body, secret):
-			from frappe.handler import execute_cmd
-			from werkzeug.test import EnvironBuilder
-			from werkzeug.wrappers import Request
-
 			method = "gigafibre.api.webhooks.pbx.call_event"
 			headers = {"X-3CX-Secret": secret} if secret else {}
-			environ = EnvironBuilder(
-				method="POST", path=f"/api/method/{method}", data=body, headers=headers
-			).get_environ()
-			frappe.set_user("Guest")
-			frappe.local.request = Request(environ)
-			frappe.local.request_ip = TEST_IP
-			frappe.local.form_dict = frappe._dict(cmd=method)
 			try:
-				execute_cmd(method)
+				post_raw(method, body, headers, request_ip=TEST_IP)
 			except BadSignature:
 				pass
 			except frappe.ValidationError as err:  # a right secret with an unreadable event: 417, clear
 				self.assertEqual(secret, PBX_SECRET, err)
-			finally:
-				frappe.set_user("Administrator")
 
 		twilio()
 		signed()

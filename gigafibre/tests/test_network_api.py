@@ -12,7 +12,7 @@ from frappe.tests.utils import FrappeTestCase
 import gigafibre
 from gigafibre.network import service
 from gigafibre.network.outages import open_outage_for
-from gigafibre.tests.utils import call_endpoint, make_location, make_technician
+from gigafibre.tests.utils import call_endpoint, make_location, make_technician, post_raw
 from gigafibre.webhooks.intake import BadSignature
 
 KUMA_SECRET = "kuma-test-secret"
@@ -326,27 +326,9 @@ def kuma_body(status: int, time: str, monitor_id: int = 41, name: str = "OLT-KUM
 
 
 def post_kuma(body: str, headers: dict | None = None, query: str = ""):
-	from frappe.handler import execute_cmd
-	from werkzeug.test import EnvironBuilder
-	from werkzeug.wrappers import Request
-
-	method = "gigafibre.api.webhooks.kuma.receive"
-	environ = EnvironBuilder(
-		method="POST",
-		path=f"/api/method/{method}",
-		query_string=query,
-		data=body,
-		content_type="application/json",
-		headers=headers or {},
-	).get_environ()
-	frappe.set_user("Guest")
-	frappe.local.request = Request(environ)
-	frappe.local.request_ip = "127.0.0.1"
-	frappe.local.form_dict = frappe._dict(frappe.local.request.args)
-	try:
-		return execute_cmd(method)
-	finally:
-		frappe.set_user("Administrator")
+	return post_raw(
+		"gigafibre.api.webhooks.kuma.receive", body, headers, query=query, content_type="application/json"
+	)
 
 
 class TestKumaOutages(FrappeTestCase):

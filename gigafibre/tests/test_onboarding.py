@@ -148,16 +148,7 @@ class TestCheckoutOtp(SmsTestCase):
 
 def _call_from(ip: str, method: str, **fields):
 	"""call_endpoint, from a chosen client address."""
-	from frappe.handler import execute_cmd
-	from werkzeug.test import EnvironBuilder
-	from werkzeug.wrappers import Request
-
-	environ = EnvironBuilder(method="POST", path=f"/api/method/{method}", data=fields).get_environ()
-	frappe.set_user("Guest")
-	frappe.local.request = Request(environ)
-	frappe.local.request_ip = ip
-	frappe.local.form_dict = frappe._dict(frappe.local.request.form)
-	return execute_cmd(method)
+	return call_endpoint(method, request_ip=ip, **fields)
 
 
 class TestAddressSearch(FrappeTestCase):

@@ -29,6 +29,7 @@ from gigafibre.tests.utils import (
 	call_endpoint,
 	company,
 	ensure_outgoing_email_account,
+	post_raw,
 	test_customer,
 )
 from gigafibre.webhooks.intake import BadSignature
@@ -338,25 +339,12 @@ class TestResidentialContract(ContractTestCase):
 
 class TestCommercialContract(ContractTestCase):
 	def post_docuseal(self, payload: dict, secret: str | None = DOCUSEAL_SECRET):
-		from frappe.handler import execute_cmd
-		from werkzeug.test import EnvironBuilder
-		from werkzeug.wrappers import Request
-
-		method = "gigafibre.api.webhooks.docuseal.receive"
-		environ = EnvironBuilder(
-			method="POST",
-			path=f"/api/method/{method}",
-			data=json.dumps(payload).encode(),
+		return post_raw(
+			"gigafibre.api.webhooks.docuseal.receive",
+			json.dumps(payload).encode(),
+			{"X-Docuseal-Secret": secret} if secret else {},
 			content_type="application/json",
-			headers={"X-Docuseal-Secret": secret} if secret else {},
-		).get_environ()
-		frappe.set_user("Guest")
-		frappe.local.request = Request(environ)
-		frappe.local.form_dict = frappe._dict(payload, cmd=method)
-		try:
-			return execute_cmd(method)
-		finally:
-			frappe.set_user("Administrator")
+		)
 
 	def test_company_order_signed_through_docuseal(self):
 		result = self.order(

@@ -14,7 +14,7 @@ from frappe.utils import add_days, flt, today
 from gigafibre.payments import ppa, service
 from gigafibre.payments.setup import ensure_custom_fields
 from gigafibre.tests.peers import LoopbackPeer, Reply
-from gigafibre.tests.utils import make_submitted_invoice, test_customer
+from gigafibre.tests.utils import make_submitted_invoice, post_raw, test_customer
 from gigafibre.webhooks.intake import BadSignature
 
 METHOD = "gigafibre.api.webhooks.stripe.receive"
@@ -32,32 +32,8 @@ def sign(payload: bytes, secret: str = SECRET, timestamp: int | None = None) -> 
 
 
 def post_webhook(payload: bytes, signature: str | None, ip: str = "127.0.0.1"):
-	from frappe.handler import execute_cmd
-	from werkzeug.test import EnvironBuilder
-	from werkzeug.wrappers import Request
-
 	headers = {"Stripe-Signature": signature} if signature else {}
-	environ = EnvironBuilder(
-		method="POST",
-		path=f"/api/method/{METHOD}",
-		data=payload,
-		content_type="application/json",
-		headers=headers,
-	).get_environ()
-	frappe.set_user("Guest")
-	frappe.local.request = Request(environ)
-	frappe.local.request_ip = ip
-	# As frappe.app.make_form_dict does for a JSON body.
-	try:
-		parsed = json.loads(payload)
-	except ValueError:
-		parsed = None
-	frappe.local.form_dict = frappe._dict(parsed if isinstance(parsed, dict) else {})
-	frappe.local.form_dict.cmd = METHOD
-	try:
-		return execute_cmd(METHOD)
-	finally:
-		frappe.set_user("Administrator")
+	return post_raw(METHOD, payload, headers, content_type="application/json", request_ip=ip)
 
 
 def event(kind: str, obj: dict, event_id: str | None = None) -> bytes:

@@ -135,6 +135,52 @@ def call_endpoint(
 	return execute_cmd(method)
 
 
+def post_raw(
+	method: str,
+	data: bytes | str | dict | None = None,
+	headers: dict | None = None,
+	query: str = "",
+	content_type: str | None = None,
+	request_ip: str = "127.0.0.1",
+):
+	"""A guest POST with a body as a webhook sends it (JSON bytes, or form fields), dispatched as
+	Frappe does: whitelisting, allowed methods, rate limits, and `form_dict` built the way
+	`frappe.app.make_form_dict` builds it — a JSON object body's keys, else the query and form
+	fields. (A body declared JSON that is not JSON gets an empty form here; Frappe itself answers
+	500 before any app code runs.)"""
+	import json
+
+	from frappe.handler import execute_cmd
+	from werkzeug.test import EnvironBuilder
+	from werkzeug.wrappers import Request
+
+	options = {"content_type": content_type} if content_type else {}
+	environ = EnvironBuilder(
+		method="POST",
+		path=f"/api/method/{method}",
+		query_string=query,
+		data=data,
+		headers=headers or {},
+		**options,
+	).get_environ()
+	frappe.set_user("Guest")  # before the form: set_user empties form_dict
+	request = frappe.local.request = Request(environ)
+	frappe.local.request_ip = request_ip
+	if request.is_json and request.get_data():
+		try:
+			parsed = json.loads(request.get_data())
+		except ValueError:
+			parsed = None
+		form = parsed if isinstance(parsed, dict) else {}
+	else:
+		form = {**request.args, **request.form}
+	frappe.local.form_dict = frappe._dict(form, cmd=method)
+	try:
+		return execute_cmd(method)
+	finally:
+		frappe.set_user("Administrator")
+
+
 def ensure_outgoing_email_account() -> None:
 	"""frappe.sendmail needs a default outgoing account; a loopback one, never used to send here."""
 	if not frappe.db.exists("Email Account", {"default_outgoing": 1}):
