@@ -109,17 +109,7 @@ def charge_invoice(stripe, row, day) -> str:
 	if charge.status == "succeeded":
 		frappe.db.savepoint("ppa_record")
 		try:
-			service.record_payment(
-				Payment(
-					reference=charge.id,
-					invoice=row.name,
-					customer=row.customer,
-					amount=from_minor_units(charge.amount, charge.currency),
-					currency=charge.currency.upper(),
-					paid_on=day,
-					ppa=True,
-				)
-			)
+			_record(charge, row, day)
 		except Exception:
 			# Charged but not recorded here: payment_intent.succeeded will record it.
 			frappe.db.rollback(save_point="ppa_record")
@@ -136,6 +126,21 @@ def charge_invoice(stripe, row, day) -> str:
 		row.name, charge.id, charge.status, _("The payment was not completed ({0}).").format(charge.status)
 	)
 	return "failed"
+
+
+def _record(charge, row, day) -> None:
+	"""The Payment Entry of a pre-authorized charge Stripe says succeeded."""
+	service.record_payment(
+		Payment(
+			reference=charge.id,
+			invoice=row.name,
+			customer=row.customer,
+			amount=from_minor_units(charge.amount, charge.currency),
+			currency=charge.currency.upper(),
+			paid_on=day,
+			ppa=True,
+		)
+	)
 
 
 def pending_invoices() -> list[frappe._dict]:
@@ -162,17 +167,7 @@ def reconcile_pending(stripe, rows, day) -> int:
 			)
 			continue
 		if charge.status == "succeeded":
-			service.record_payment(
-				Payment(
-					reference=charge.id,
-					invoice=row.name,
-					customer=row.customer,
-					amount=from_minor_units(charge.amount, charge.currency),
-					currency=charge.currency.upper(),
-					paid_on=day,
-					ppa=True,
-				)
-			)
+			_record(charge, row, day)
 			settle_pending(row.name, reference)
 		elif charge.status in GIVEN_UP:
 			record_failure(
