@@ -151,3 +151,12 @@ def accept_contract(
 	from gigafibre.onboarding import acceptance
 
 	return acceptance.accept_signed_link(token, full_name, agree, contract_hash)
+
+
+@frappe.whitelist(methods=["POST"])
+def accept_for_client(order: str | None = None, how_agreed: str | None = None) -> dict:
+	"""Staff only: accept a web order's contract for the customer (a phone order), saying how they
+	agreed. Creates what a signature creates; answers the order's state with the deposit's page."""
+	from gigafibre.onboarding import acceptance
+
+	return acceptance.accept_for_client(order, how_agreed)

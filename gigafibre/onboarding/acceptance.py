@@ -164,8 +164,10 @@ def contract_pdf(html: str, acceptance: contracts.Acceptance) -> bytes:
 	"""The contract with its acceptance record underneath, as PDF (wkhtmltopdf)."""
 	from frappe.utils.pdf import get_pdf
 
+	methods = (contracts.SIGNED_LINK, contracts.DOCUSEAL, contracts.ON_BEHALF)
 	rows = "".join(
-		f"<tr><th>{frappe.utils.escape_html(_(label))}</th><td>{frappe.utils.escape_html(value)}</td></tr>"
+		f"<tr><th>{frappe.utils.escape_html(_(label))}</th>"
+		f"<td>{frappe.utils.escape_html(_(value) if value in methods else value)}</td></tr>"
 		for label, value in contracts.certificate(acceptance)
 	)
 	page = (
@@ -243,6 +245,40 @@ def accept_signed_link(token: str | None, full_name: str | None, agree, contract
 			user_agent=request.headers.get("User-Agent") if request else None,
 			now=datetime.now(timezone.utc),
 			reference=order.contract_token_id,
+		)
+	except InvalidValue as err:
+		frappe.throw(_(err.message).format(*err.args_))
+	complete(order, acceptance, contract_pdf(html, acceptance))
+	ensure_payment_page(order)
+	return state(order)
+
+
+STAFF_ROLES = ("Gigafibre Manager", "Sales User", "Sales Manager", "System Manager")
+
+
+def accept_for_client(order_name: str, how_agreed: str | None) -> dict:
+	"""Staff accept a web order's contract for the customer (a phone order): the same records as a
+	signature, with who accepted and how the customer agreed as the evidence."""
+	frappe.only_for(STAFF_ROLES)
+	if not order_name or not frappe.db.exists("Web Order", order_name):
+		frappe.throw(_("Web Order {0} not found.").format(order_name), exc=frappe.DoesNotExistError)
+	order = frappe.get_doc("Web Order", order_name, for_update=True)
+	if order.contract_status == "Signed":
+		return state(order)
+	_check_still_valid(order)
+	if not order.quotation:
+		frappe.throw(_("Web Order {0} has no quotation yet.").format(order.name))
+	html = render(order)
+	request = getattr(frappe.local, "request", None)
+	try:
+		acceptance = contracts.accept_on_behalf(
+			customer_name=order.company_name or f"{order.first_name} {order.last_name}",
+			staff_user=frappe.session.user,
+			how_agreed=how_agreed,
+			current_text=html,
+			ip=getattr(frappe.local, "request_ip", None),
+			user_agent=request.headers.get("User-Agent") if request else None,
+			now=datetime.now(timezone.utc),
 		)
 	except InvalidValue as err:
 		frappe.throw(_(err.message).format(*err.args_))
@@ -394,6 +430,7 @@ def complete(order, acceptance: contracts.Acceptance, pdf: bytes | None) -> None
 			{
 				"status": "Accepted",
 				"contract_status": "Signed",
+				"contract_method": acceptance.method,
 				"customer": customer,
 				"service_location": location,
 				"sales_order": sales_order.name,

@@ -17,6 +17,7 @@ from gigafibre.i18n import _
 SCOPE = "contract"
 SIGNED_LINK = "Signed Link"
 DOCUSEAL = "DocuSeal"
+ON_BEHALF = "On Behalf"  # staff accepted for the customer (a phone order), saying how they agreed
 MAX_USER_AGENT = 500
 
 
@@ -27,7 +28,7 @@ class Acceptance:
 	ip: str
 	user_agent: str
 	contract_hash: str
-	method: str  # SIGNED_LINK or DOCUSEAL
+	method: str  # SIGNED_LINK, DOCUSEAL or ON_BEHALF
 	reference: str  # the link's id, or the DocuSeal submission id
 
 
@@ -82,6 +83,31 @@ def accept(
 		contract_hash=current,
 		method=SIGNED_LINK,
 		reference=reference,
+	)
+
+
+def accept_on_behalf(
+	customer_name: str,
+	staff_user: str,
+	how_agreed: str | None,
+	current_text: str,
+	ip: str | None,
+	user_agent: str | None,
+	now: datetime,
+) -> Acceptance:
+	"""Staff accept for the customer (the seed's accept-for-client): who, and how the customer
+	agreed (e.g. "verbal consent on the phone, call of 10:42") — required, it is the evidence."""
+	note = " ".join((how_agreed or "").split())
+	if len(note) < 5:
+		raise InvalidValue(_("Say how the customer agreed to the contract (at least a few words)."))
+	return Acceptance(
+		full_name=customer_name,
+		accepted_at=now.astimezone(timezone.utc) if now.tzinfo else now.replace(tzinfo=timezone.utc),
+		ip=(ip or "").strip()[:45],
+		user_agent=(user_agent or "").strip()[:MAX_USER_AGENT],
+		contract_hash=contract_hash(current_text),
+		method=ON_BEHALF,
+		reference=f"{staff_user}: {note}"[:140],
 	)
 
 

@@ -65,7 +65,7 @@ QUOTATION_FIELDS = [
 		"fieldname": "gigafibre_contract_method",
 		"fieldtype": "Select",
 		"label": "Contract Method",
-		"options": "\nSigned Link\nDocuSeal",
+		"options": "\nSigned Link\nDocuSeal\nOn Behalf",
 		"insert_after": "gigafibre_contract_status",
 		**_ACCEPTANCE,
 	},

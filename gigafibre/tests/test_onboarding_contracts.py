@@ -324,6 +324,28 @@ class TestResidentialContract(ContractTestCase):
 			self.order("nouveau@exemple.ca", "contract-badref-1", civic="4514", referral_code="GF-ZZZZZZ")
 		self.assertFalse(frappe.db.exists("Web Order", {"order_key": "contract-badref-1"}))
 
+	def test_staff_accept_a_phone_order_for_the_customer(self):
+		result = self.order("+15145550122", "contract-phone-01", civic="4516")
+		method = API + "accept_for_client"
+		with self.assertRaises(frappe.PermissionError):
+			call_endpoint(method, order=result["order"], how_agreed="accord verbal au téléphone")
+		with self.assertRaisesRegex(frappe.ValidationError, "how the customer agreed"):
+			call_endpoint(method, user="Administrator", order=result["order"], how_agreed="ok")
+		state = call_endpoint(
+			method, user="Administrator", order=result["order"], how_agreed="accord verbal au téléphone"
+		)
+		self.assertEqual(state["contract_status"], "Signed")
+		order = frappe.get_doc("Web Order", result["order"])
+		quote = frappe.get_doc("Quotation", order.quotation)
+		self.assertEqual((quote.docstatus, quote.gigafibre_contract_method), (1, "On Behalf"))
+		self.assertEqual(quote.gigafibre_contract_reference, "Administrator: accord verbal au téléphone")
+		self.assertEqual(quote.gigafibre_accepted_by, "Marie-Ève Tremblay")
+		self.assertTrue(order.customer and order.sales_order and order.deposit_invoice)
+		# The customer's own link now shows the signed order.
+		self.assertEqual(self.open_contract(self.token_of(result))["contract_status"], "Signed")
+		with self.assertRaises(frappe.DoesNotExistError):
+			call_endpoint(method, user="Administrator", order="WO-99999", how_agreed="accord verbal")
+
 	def test_contract_page_renders_in_french(self):
 		from frappe.website.serve import get_response_content
 

@@ -100,3 +100,21 @@ def test_changed_contract_is_refused():
 		accept(shown_hash=None)
 	# The hash is compared whatever its case.
 	assert accept(shown_hash=contracts.contract_hash(TEXT).upper())
+
+
+def test_staff_accept_for_the_customer_with_how_they_agreed():
+	result = contracts.accept_on_behalf(
+		"Marie-Ève Tremblay",
+		"agent@gigafibre.ca",
+		" accord verbal  au téléphone, appel de 10 h 42 ",
+		TEXT,
+		"10.0.0.8",
+		"Desk",
+		NOW,
+	)
+	assert (result.method, result.full_name) == (contracts.ON_BEHALF, "Marie-Ève Tremblay")
+	assert result.reference == "agent@gigafibre.ca: accord verbal au téléphone, appel de 10 h 42"
+	assert result.contract_hash == contracts.contract_hash(TEXT)
+	for missing in (None, "", "ok"):
+		with pytest.raises(InvalidValue, match="how the customer agreed"):
+			contracts.accept_on_behalf("M", "agent@gigafibre.ca", missing, TEXT, None, None, NOW)

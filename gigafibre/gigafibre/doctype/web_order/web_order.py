@@ -17,7 +17,7 @@ class WebOrder(Document):
 		civic_number: DF.Data | None
 		company_name: DF.Data | None
 		contract_error: DF.SmallText | None
-		contract_method: DF.Literal["", "Signed Link", "DocuSeal"]
+		contract_method: DF.Literal["", "Signed Link", "DocuSeal", "On Behalf"]
 		contract_status: DF.Literal["", "Sent", "Signed", "Declined"]
 		contract_token_id: DF.Data | None
 		currency: DF.Link | None
