@@ -34,7 +34,7 @@ from frappe.utils import (
 from gigafibre.auth import magic_link
 from gigafibre.auth.service import link_secret, refuse
 from gigafibre.errors import GigafibreError, InvalidValue, ServiceError
-from gigafibre.onboarding import contracts, docuseal
+from gigafibre.onboarding import catalog, contracts, docuseal
 from gigafibre.onboarding.address import address_key
 
 # Stripe Checkout pages expire after 24 h: a stored one is reused for a little less.
@@ -529,13 +529,7 @@ def _deposit_invoice(sales_order) -> str | None:
 	when the order has none."""
 	from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice
 
-	fees = set(
-		frappe.get_all(
-			"Item",
-			filters={"name": ("in", [i.item_code for i in sales_order.items]), "gigafibre_kind": "Fee"},
-			pluck="name",
-		)
-	)
+	fees = catalog.fee_items([i.item_code for i in sales_order.items])
 	if not fees:
 		return None
 	invoice = make_sales_invoice(sales_order.name, ignore_permissions=True)

@@ -41,6 +41,15 @@ def web_items(item_codes: list[str] | None = None) -> list:
 	)
 
 
+def fee_items(item_codes: list[str]) -> set[str]:
+	"""Which of these items are one-time fees (web kind "Fee"): what a signature invoices at once."""
+	return set(
+		frappe.get_all(
+			"Item", filters={"name": ("in", item_codes or [""]), "gigafibre_kind": "Fee"}, pluck="name"
+		)
+	)
+
+
 def quotation(ctx: frappe._dict, lines: list[tuple], **fields) -> "frappe.model.document.Document":
 	"""An unsaved Quotation with ERPNext's totals: `lines` are (item row, price, qty)."""
 	quote = frappe.new_doc("Quotation")

@@ -159,6 +159,7 @@ def summary(name: str) -> dict:
 	result = {"order": order.name, "order_key": order.order_key, "status": order.status}
 	if order.quotation:
 		quote = frappe.get_doc("Quotation", order.quotation)
+		fees = catalog.fee_items([i.item_code for i in quote.items])
 		result.update(
 			{
 				"quotation": quote.name,
@@ -173,6 +174,8 @@ def summary(name: str) -> dict:
 					for t in quote.taxes
 				],
 				"grand_total": quote.grand_total,
+				# What the contract's signature will invoice at once (the one-time fees, before taxes).
+				"deposit_net": sum(i.amount for i in quote.items if i.item_code in fees),
 			}
 		)
 	return result
@@ -209,12 +212,16 @@ def _priced_lines(ctx, lines: tuple[order_request.OrderLine, ...]) -> list[tuple
 
 
 def _lead(identifier: str, request: order_request.OrderRequest, company: str) -> str:
-	"""The open Lead with this email or mobile (updated), or a new one."""
+	"""The Lead of this email or mobile (updated), else a new one. A converted Lead is reused too:
+	ERPNext refuses a second Lead with the same email, and a returning customer's Quotation on
+	their own Lead maps to their existing Customer when accepted."""
 	field = "email_id" if "@" in identifier else "mobile_no"
-	name = frappe.db.get_value(
-		"Lead", {field: identifier, "status": ("not in", ["Converted", "Do Not Contact"])}, "name"
+	leads = frappe.get_all(
+		"Lead", filters={field: identifier}, fields=["name", "status"], order_by="modified desc"
 	)
-	lead = frappe.get_doc("Lead", name) if name else frappe.new_doc("Lead")
+	open_leads = [lead for lead in leads if lead.status not in ("Converted", "Do Not Contact")]
+	found = (open_leads or leads or [None])[0]
+	lead = frappe.get_doc("Lead", found.name) if found else frappe.new_doc("Lead")
 	lead.update(
 		{
 			"first_name": request.first_name,
@@ -222,10 +229,16 @@ def _lead(identifier: str, request: order_request.OrderRequest, company: str) ->
 			field: identifier,
 			"company": company,
 			# A company name makes ERPNext's Lead -> Customer a Company customer of that name.
-			"company_name": request.company_name or None,
+			"company_name": request.company_name or lead.company_name or None,
 		}
 	)
-	if request.email and field != "email_id":
+	if (
+		request.email
+		and field != "email_id"
+		and not lead.email_id
+		and not frappe.db.exists("Lead", {"email_id": request.email, "name": ("!=", lead.name or "")})
+	):
+		# A second email must not collide with another Lead's (ERPNext keeps them unique).
 		lead.email_id = request.email
 	lead.flags.ignore_permissions = True
 	lead.save()

@@ -163,6 +163,7 @@ class TestResidentialContract(ContractTestCase):
 		result = self.order("+15145550177", "contract-e2e-001", referral_code=code.replace("-", " "))
 		self.assertEqual(result["contract"]["method"], "Signed Link")
 		self.assertEqual(result["contract"]["status"], "Sent")
+		self.assertEqual(result["deposit_net"], 99.99)
 		token = self.token_of(result)
 		# The link also went by SMS to the verified number, once.
 		sms = [r.form()["Body"] for r in self.twilio.requests if "/contract/" in r.form()["Body"]]
@@ -323,6 +324,28 @@ class TestResidentialContract(ContractTestCase):
 		with self.assertRaisesRegex(frappe.ValidationError, "referral code is not valid"):
 			self.order("nouveau@exemple.ca", "contract-badref-1", civic="4514", referral_code="GF-ZZZZZZ")
 		self.assertFalse(frappe.db.exists("Web Order", {"order_key": "contract-badref-1"}))
+
+	def test_returning_customer_orders_again_for_another_address(self):
+		first = self.order("retour@exemple.ca", "contract-again-01", civic="4512")
+		self.accept(self.token_of(first))
+		customer = frappe.db.get_value("Web Order", first["order"], "customer")
+		# ERPNext keeps Lead emails unique: the converted Lead is reused, not duplicated.
+		second = self.order("retour@exemple.ca", "contract-again-02", civic="4514")
+		self.assertEqual(
+			frappe.db.get_value("Quotation", second["quotation"], "party_name"),
+			frappe.db.get_value("Quotation", first["quotation"], "party_name"),
+		)
+		self.accept(self.token_of(second))
+		again = frappe.get_doc("Web Order", second["order"])
+		self.assertEqual(again.customer, customer)
+		self.assertEqual(frappe.db.count("Service Location", {"customer": customer}), 2)
+		self.assertNotEqual(
+			again.sales_order, frappe.db.get_value("Web Order", first["order"], "sales_order")
+		)
+		# A phone-verified order giving an email another Lead holds keeps that Lead's email alone.
+		third = self.order("+15145550111", "contract-again-03", civic="4516", email="retour@exemple.ca")
+		lead = frappe.db.get_value("Quotation", third["quotation"], "party_name")
+		self.assertEqual(frappe.db.get_value("Lead", lead, ["mobile_no", "email_id"]), ("+15145550111", None))
 
 	def test_staff_accept_a_phone_order_for_the_customer(self):
 		result = self.order("+15145550122", "contract-phone-01", civic="4516")
