@@ -30,12 +30,17 @@ from frappe.utils import (
 	now_datetime,
 	nowdate,
 )
+from jinja2.sandbox import SandboxedEnvironment
 
 from gigafibre.auth import magic_link
 from gigafibre.auth.service import link_secret, refuse
 from gigafibre.errors import GigafibreError, InvalidValue, ServiceError
 from gigafibre.onboarding import catalog, contracts, docuseal
 from gigafibre.onboarding.address import address_key
+
+# The contract holds what the customer typed (names, street): escaped, unlike Frappe's own Jinja
+# environment, since the page shows it as HTML and wkhtmltopdf would run any script in it.
+_CONTRACT_JINJA = SandboxedEnvironment(autoescape=True)
 
 # Stripe Checkout pages expire after 24 h: a stored one is reused for a little less.
 PAYMENT_PAGE_REUSE = timedelta(hours=23)
@@ -112,8 +117,7 @@ def render(order) -> str:
 	quote = frappe.get_doc("Quotation", order.quotation)
 	template = frappe.db.get_single_value("Gigafibre Settings", "residential_contract") or _read_default()
 	items = _items(quote)
-	return frappe.render_template(
-		template,
+	return _CONTRACT_JINJA.from_string(template).render(
 		{
 			"order": order.as_dict(),
 			"quotation": quote.as_dict(),
@@ -122,7 +126,7 @@ def render(order) -> str:
 			"taxes": [t.as_dict() for t in quote.taxes if t.tax_amount],
 			"deposit": sum(i["amount"] for i in items if i["kind"] == "Fee"),
 			"money": format_money,
-		},
+		}
 	)
 
 

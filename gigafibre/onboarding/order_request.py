@@ -122,4 +122,7 @@ def _text(value: str | None, missing: str) -> str:
 		raise InvalidValue(missing)
 	if len(text) > MAX_TEXT:
 		raise InvalidValue(_("Each field takes {0} characters at most."), MAX_TEXT)
+	if "<" in text or ">" in text:
+		# ERPNext refuses them in the names of the records an order creates (Contact, Customer).
+		raise InvalidValue(_("Names and addresses cannot contain < or >."))
 	return text

@@ -13,7 +13,7 @@ from frappe.utils import add_days, convert_utc_to_system_timezone, flt, nowdate
 from gigafibre.auth import magic_link
 from gigafibre.auth.service import link_secret
 from gigafibre.flows.runner import clear_cache
-from gigafibre.onboarding import otp_service, referrals
+from gigafibre.onboarding import acceptance, otp_service, referrals
 from gigafibre.onboarding.contracts import SCOPE, contract_hash
 from gigafibre.onboarding.setup import ensure_custom_fields
 from gigafibre.tests.docuseal_peer import API_KEY as DOCUSEAL_KEY
@@ -368,6 +368,24 @@ class TestResidentialContract(ContractTestCase):
 		self.assertEqual(self.open_contract(self.token_of(result))["contract_status"], "Signed")
 		with self.assertRaises(frappe.DoesNotExistError):
 			call_endpoint(method, user="Administrator", order="WO-99999", how_agreed="accord verbal")
+
+	def test_what_the_customer_typed_is_escaped_in_the_contract(self):
+		with self.assertRaisesRegex(frappe.ValidationError, "cannot contain < or >"):
+			self.order("balise@exemple.ca", "contract-xss-000", civic="4516", first_name="<script>")
+		result = self.order(
+			"balise@exemple.ca", "contract-xss-001", civic="4516", first_name='Zoé & "Léa"', last_name="Roy"
+		)
+		# Kept as typed, escaped where it is shown.
+		self.assertEqual(frappe.db.get_value("Web Order", result["order"], "first_name"), 'Zoé & "Léa"')
+		token = self.token_of(result)
+		html = self.open_contract(token)["contract_html"]
+		self.assertIn("Zoé &amp; &#34;Léa&#34; Roy", html)
+		# The typed signature is compared as typed too.
+		self.assertEqual(self.accept(token, name='zoe & "lea" roy')["contract_status"], "Signed")
+		# A template field holding markup stays text too (the contract is shown as HTML).
+		order = frappe.get_doc("Web Order", result["order"])
+		order.street = "<img src=x onerror=alert(1)>"
+		self.assertIn("&lt;img src=x onerror=alert(1)&gt;", acceptance.render(order))
 
 	def test_contract_page_renders_in_french(self):
 		from frappe.website.serve import get_response_content

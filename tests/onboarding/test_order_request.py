@@ -63,3 +63,10 @@ def test_required_text(field):
 def test_bad_postal_code():
 	with pytest.raises(InvalidValue, match="postal code"):
 		order_request.parse(**{**GOOD, "postal_code": "90210"})
+
+
+def test_angle_brackets_are_refused_with_a_clear_message():
+	with pytest.raises(InvalidValue, match="cannot contain < or >"):
+		order_request.parse(
+			"order-key-0001", [{"item_code": "P"}], "<b>Marie</b>", "T", "1", "rue A", "Laval", "H7N1A1"
+		)
