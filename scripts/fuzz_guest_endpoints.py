@@ -82,6 +82,13 @@ GUEST_METHODS = {
 	"gigafibre.api.webhooks.docuseal.receive": ["event_type", "data"],
 }
 PAGES = ["/j/{token}", "/contract/{token}"]
+# Endpoints that answer GET only (a POST is refused with 403 before any app code).
+GET_ONLY = {
+	"gigafibre.api.dispatch.calendar",
+	"gigafibre.api.checkout.catalog",
+	"gigafibre.api.checkout.check_referral",
+	"gigafibre.api.checkout.contract",
+}
 
 text = st.one_of(
 	st.just(""),
@@ -158,6 +165,8 @@ def main() -> int:
 				response = session.post(
 					url, data=body, headers={**headers, "Content-Type": "application/json"}, timeout=30
 				)
+			elif method in GET_ONLY:
+				response = session.get(url, params=values, headers=headers, timeout=30)
 			elif as_json:
 				response = session.post(url, json=values, headers=headers, timeout=30)
 			else:
