@@ -127,6 +127,11 @@ def extra_context(snapshot: dict) -> dict:
 		customer = snapshot.get("party")
 	if not customer and snapshot.get("doctype") == "Customer":
 		customer = snapshot.get("name")
+	if not customer and snapshot.get("quotation_to") == "Customer":
+		customer = snapshot.get("party_name")
+	if not customer and snapshot.get("quotation_to") == "Lead" and snapshot.get("party_name"):
+		# A Lead's quotation, once accepted: the Customer ERPNext made from that Lead.
+		customer = frappe.db.get_value("Customer", {"lead_name": snapshot["party_name"]})
 	if not customer or not frappe.db.exists("Customer", customer):
 		return {"customer": {}}
 	info = frappe.db.get_value(

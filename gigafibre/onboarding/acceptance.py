@@ -5,8 +5,8 @@ Residential orders are signed through a signed link (`/contract/<token>`, a JWT 
 webhook (stored in Webhook Event first) reports the signature. Either way `complete` then writes,
 in one transaction: the acceptance and the contract PDF on the Quotation (submitted), the Sales
 Order (ERPNext makes the Customer from the Lead), the Service Location, the deposit invoice (the
-order's one-time fees) and the referral credits; then `on_contract_signed` fires with the Web
-Order. The Stripe Checkout page for the deposit is asked for after that transaction, so a Stripe
+order's one-time fees) and the referral credits; then `on_contract_signed` fires on the
+Quotation (context: `web_order`, `method`; `customer` is the new Customer). The Stripe Checkout page for the deposit is asked for after that transaction, so a Stripe
 outage never loses a signature; the contract page asks again later.
 
 Why a Sales Order and not an ERPNext Subscription: the subscription needs Subscription Plans per
@@ -444,10 +444,18 @@ def complete(order, acceptance: contracts.Acceptance, pdf: bytes | None) -> None
 		)
 		order.flags.ignore_permissions = True
 		order.save()
+		# On the Quotation, where the acceptance is recorded; the web order rides along.
 		dispatch_event(
 			"on_contract_signed",
-			order,
-			quotation=quote.name,
+			quote,
+			web_order={
+				"name": order.name,
+				"customer": customer,
+				"service_location": location,
+				"sales_order": sales_order.name,
+				"deposit_invoice": deposit,
+				"customer_type": order.customer_type,
+			},
 			method=acceptance.method,
 			dedupe_key=order.name,
 		)

@@ -88,7 +88,7 @@ class ContractTestCase(SmsTestCase):
 			"_Test contract signed",
 			"on_contract_signed",
 			[{"step_id": "done", "step_type": "end"}],
-			reference_doctype="Web Order",
+			reference_doctype="Quotation",
 			enabled=1,
 		)
 		clear_cache()
@@ -255,9 +255,15 @@ class TestResidentialContract(ContractTestCase):
 		)
 
 		runs = frappe.get_all(
-			"Flow Run", filters={"flow_template": self.flow.name}, fields=["reference_name", "status"]
+			"Flow Run",
+			filters={"flow_template": self.flow.name},
+			fields=["reference_doctype", "reference_name", "context"],
 		)
-		self.assertEqual([r.reference_name for r in runs], [order.name])
+		self.assertEqual([(r.reference_doctype, r.reference_name) for r in runs], [("Quotation", quote.name)])
+		context = json.loads(runs[0].context)
+		self.assertEqual(context["web_order"]["name"], order.name)
+		self.assertEqual(context["customer"]["name"], customer.name)  # the Customer made from the Lead
+		self.assertEqual(context["method"], "Signed Link")
 
 		# Signing again (a double click): the same state, nothing new.
 		counts = [frappe.db.count(d) for d in ("Sales Order", "Customer", "Referral", "Flow Run")]
@@ -472,7 +478,7 @@ class TestCommercialContract(ContractTestCase):
 		self.assertEqual(content if isinstance(content, bytes) else content.encode(), SIGNED_PDF)
 		self.assertEqual(
 			frappe.get_all("Flow Run", filters={"flow_template": self.flow.name}, pluck="reference_name"),
-			[order.name],
+			[quote.name],
 		)
 		self.assertTrue(order.payment_url)
 
