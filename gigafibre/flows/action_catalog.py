@@ -28,6 +28,7 @@ CATALOG: tuple[ActionInfo, ...] = (
 	ActionInfo("enqueue_method", _("Run an allowed method in the background"), ("method",)),
 	ActionInfo("create_todo", _("Create a to-do"), ("description",)),
 	ActionInfo("send_tech_link", _("Text a technician the link to today's jobs"), ()),
+	ActionInfo("text_affected_customers", _("Text every customer an outage affects"), ("body",)),
 )
 ACTIONS: dict[str, ActionInfo] = {a.name: a for a in CATALOG}
 

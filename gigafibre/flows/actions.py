@@ -14,7 +14,7 @@ import frappe
 import requests
 from frappe import _
 
-from gigafibre.errors import ServiceError
+from gigafibre.errors import InvalidValue, ServiceError
 from gigafibre.flows.action_catalog import ACTIONS
 
 
@@ -238,3 +238,47 @@ def send_tech_link(params: dict, run: RunContext) -> dict:
 	if not technician:
 		frappe.throw(_("No technician to send the link to: give the technician parameter."))
 	return {"link": send_link(technician, job)}
+
+
+@action("text_affected_customers")
+def text_affected_customers(params: dict, run: RunContext) -> dict:
+	"""One SMS per mobile number among the customers of the outage's affected locations (the
+	run's Outage, or `outage`). A number that opted out or that Twilio refuses is counted, not
+	retried: a retry would text again everyone already reached. Fails (and is retried) only when
+	nobody could be reached for a reason that may pass (Twilio down)."""
+	from gigafibre.messaging.phone import to_e164
+	from gigafibre.messaging.service import sms_client
+
+	outage = params.get("outage") or (run.reference_name if run.reference_doctype == "Outage" else None)
+	if not outage or not frappe.db.exists("Outage", outage):
+		frappe.throw(_("No outage to text about: run this on an Outage or give outage."))
+	numbers: list[str] = []
+	for row in frappe.get_doc("Outage", outage).affected_locations:
+		phones = [frappe.db.get_value("Customer", row.customer, "mobile_no") if row.customer else None]
+		phones += frappe.get_all(
+			"Service Location Contact", filters={"parent": row.service_location}, pluck="phone"
+		)
+		for phone in phones:
+			try:
+				number = to_e164(phone) if phone else None
+			except InvalidValue:
+				number = None
+			if number and number not in numbers:
+				numbers.append(number)
+	client = sms_client()
+	sent, refused, retryable = 0, [], []
+	for number in numbers:
+		try:
+			client.send(number, params["body"])
+			sent += 1
+		except ServiceError as err:
+			(retryable if err.retryable else refused).append(number)
+	if numbers and not sent and retryable:
+		raise ServiceError(_("No affected customer could be texted; Twilio did not answer."), retryable=True)
+	return {
+		"outage": outage,
+		"numbers": len(numbers),
+		"sent": sent,
+		"refused": len(refused),
+		"failed": len(retryable),
+	}

@@ -25,6 +25,7 @@ class FlowStep(Document):
 			"enqueue_method",
 			"create_todo",
 			"send_tech_link",
+			"text_affected_customers",
 		]
 		else_step: DF.Data
 		expression: DF.Code
