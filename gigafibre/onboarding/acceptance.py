@@ -232,7 +232,7 @@ def accept_signed_link(token: str | None, full_name: str | None, agree, contract
 	payment page). Accepting an accepted contract answers the same state."""
 	order = order_for_token(token, for_update=True)
 	if order.contract_status == "Signed":
-		return state(order)
+		return _state_after_wait(order)
 	if order.contract_method != contracts.SIGNED_LINK:
 		frappe.throw(_("This contract is signed through DocuSeal: use the link DocuSeal sent."))
 	_check_still_valid(order)
@@ -268,7 +268,7 @@ def accept_for_client(order_name: str, how_agreed: str | None) -> dict:
 		frappe.throw(_("Web Order {0} not found.").format(order_name), exc=frappe.DoesNotExistError)
 	order = frappe.get_doc("Web Order", order_name, for_update=True)
 	if order.contract_status == "Signed":
-		return state(order)
+		return _state_after_wait(order)
 	_check_still_valid(order)
 	if not order.quotation:
 		frappe.throw(_("Web Order {0} has no quotation yet.").format(order.name))
@@ -288,6 +288,17 @@ def accept_for_client(order_name: str, how_agreed: str | None) -> dict:
 		frappe.throw(_(err.message).format(*err.args_))
 	complete(order, acceptance, contract_pdf(html, acceptance))
 	ensure_payment_page(order)
+	return state(order)
+
+
+def _state_after_wait(order) -> dict:
+	"""The state of an order a concurrent acceptance has just completed (we waited on its lock).
+	This request's reads still see the database as it was before (InnoDB's repeatable read), so
+	without its records: end the transaction — nothing is written yet — and read again. (Not in
+	bench tests, whose one transaction holds everything and sees its own writes.)"""
+	if not frappe.flags.in_test:
+		frappe.db.commit()
+	order.reload()
 	return state(order)
 
 

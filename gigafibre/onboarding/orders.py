@@ -126,8 +126,11 @@ def _claim(
 			}
 		).insert(ignore_permissions=True)
 	except (frappe.DuplicateEntryError, frappe.UniqueValidationError):
-		# Another submit with this key committed first (the unique index made us wait for it).
-		frappe.db.rollback(save_point=savepoint)
+		# Another submit with this key committed first (the unique index made us wait for it). Our
+		# reads still see the database as it was when this request began (InnoDB's repeatable
+		# read), without that order: end the transaction — nothing is written yet — to see it.
+		# (Bench tests run in one transaction that must survive: there, a savepoint.)
+		frappe.db.rollback(save_point=savepoint if frappe.flags.in_test else None)
 		frappe.clear_last_message()
 		return _existing(request.order_key, identifier) or _refuse_key()
 
