@@ -75,15 +75,7 @@ def accept(
 	current = contract_hash(current_text)
 	if (shown_hash or "").strip().lower() != current:
 		raise InvalidValue(_("The contract changed since you opened it. Read it again, then accept it."))
-	return Acceptance(
-		full_name=name,
-		accepted_at=now.astimezone(timezone.utc) if now.tzinfo else now.replace(tzinfo=timezone.utc),
-		ip=(ip or "").strip()[:45],
-		user_agent=(user_agent or "").strip()[:MAX_USER_AGENT],
-		contract_hash=current,
-		method=SIGNED_LINK,
-		reference=reference,
-	)
+	return _acceptance(name, now, ip, user_agent, current, SIGNED_LINK, reference)
 
 
 def accept_on_behalf(
@@ -100,14 +92,20 @@ def accept_on_behalf(
 	note = " ".join((how_agreed or "").split())
 	if len(note) < 5:
 		raise InvalidValue(_("Say how the customer agreed to the contract (at least a few words)."))
+	reference = f"{staff_user}: {note}"[:140]
+	return _acceptance(customer_name, now, ip, user_agent, contract_hash(current_text), ON_BEHALF, reference)
+
+
+def _acceptance(name, now, ip, user_agent, digest, method, reference) -> Acceptance:
+	"""The record, with the time in UTC and the request's details cut to what the fields hold."""
 	return Acceptance(
-		full_name=customer_name,
+		full_name=name,
 		accepted_at=now.astimezone(timezone.utc) if now.tzinfo else now.replace(tzinfo=timezone.utc),
 		ip=(ip or "").strip()[:45],
 		user_agent=(user_agent or "").strip()[:MAX_USER_AGENT],
-		contract_hash=contract_hash(current_text),
-		method=ON_BEHALF,
-		reference=f"{staff_user}: {note}"[:140],
+		contract_hash=digest,
+		method=method,
+		reference=reference,
 	)
 
 
