@@ -24,16 +24,17 @@ WAKE_BATCH = 200
 # ------------------------------------------------------------------ hook side: no I/O but an enqueue
 
 
-def dispatch_event(event: str, doc=None, **context: Any) -> None:
+def dispatch_event(event: str, doc=None, own_templates_only: bool = False, **context: Any) -> None:
 	"""Enqueue the handling of `event` for `doc` when a template or a waiting run may care.
 
 	One cached Redis read, and an enqueue only when something listens: a save pays nothing else.
+	`own_templates_only`: templates for any document type are left to the event's main document.
 	"""
 	if frappe.flags.in_install or frappe.flags.in_migrate or frappe.flags.in_patch:
 		return
 	doctype = doc.doctype if doc is not None else None
 	listeners = event_listeners(event)
-	starts = listeners["any_doctype"] or doctype in listeners["doctypes"]
+	starts = (listeners["any_doctype"] and not own_templates_only) or doctype in listeners["doctypes"]
 	if not starts and not listeners["awaited"]:
 		return
 	enqueue_job(
@@ -44,6 +45,7 @@ def dispatch_event(event: str, doc=None, **context: Any) -> None:
 		# RQ pickles the dict; datetimes survive, the JSON form is made in the job.
 		snapshot=doc.as_dict() if doc is not None else {},
 		context=context,
+		own_templates_only=own_templates_only,
 	)
 
 
@@ -64,7 +66,7 @@ def _listeners_from_db(event: str) -> dict:
 	}
 
 
-def enabled_templates(event: str, doctype: str | None = None) -> list:
+def enabled_templates(event: str, doctype: str | None = None, own_only: bool = False) -> list:
 	"""Enabled templates of `event`; with `doctype`, those that start on it (or on any type)."""
 	templates = frappe.get_all(
 		"Flow Template",
@@ -74,6 +76,8 @@ def enabled_templates(event: str, doctype: str | None = None) -> list:
 	)
 	if doctype is None:
 		return templates
+	if own_only:
+		return [t for t in templates if t.reference_doctype == doctype]
 	return [t for t in templates if not t.reference_doctype or t.reference_doctype == doctype]
 
 
@@ -91,7 +95,12 @@ def _snapshot(doc) -> dict:
 
 
 def handle_event(
-	flow_event: str, doctype: str | None, name: str | None, snapshot: dict, context: dict
+	flow_event: str,
+	doctype: str | None,
+	name: str | None,
+	snapshot: dict,
+	context: dict,
+	own_templates_only: bool = False,
 ) -> None:
 	"""Start the runs this event calls for, then resume the runs waiting for it.
 
@@ -101,7 +110,7 @@ def handle_event(
 	snapshot = _snapshot(snapshot)
 	context = {**extra_context(snapshot), **(context or {})}
 	dedupe_key = str(context.pop("dedupe_key", "") or "")
-	for template in enabled_templates(event, doctype):
+	for template in enabled_templates(event, doctype, own_only=own_templates_only):
 		start_run(template.name, event, doctype, name, snapshot, context, dedupe_key)
 	for run_name in frappe.get_all(
 		"Flow Run",

@@ -455,7 +455,8 @@ def complete(order, acceptance: contracts.Acceptance, pdf: bytes | None) -> None
 		)
 		order.flags.ignore_permissions = True
 		order.save()
-		# On the Quotation, where the acceptance is recorded; the web order rides along.
+		# On the Quotation, where the acceptance is recorded; the web order rides along. Templates
+		# written for the Web Order itself start on it (those for any document type, once).
 		dispatch_event(
 			"on_contract_signed",
 			quote,
@@ -467,6 +468,14 @@ def complete(order, acceptance: contracts.Acceptance, pdf: bytes | None) -> None
 				"deposit_invoice": deposit,
 				"customer_type": order.customer_type,
 			},
+			method=acceptance.method,
+			dedupe_key=order.name,
+		)
+		dispatch_event(
+			"on_contract_signed",
+			order,
+			own_templates_only=True,
+			quotation=quote.name,
 			method=acceptance.method,
 			dedupe_key=order.name,
 		)

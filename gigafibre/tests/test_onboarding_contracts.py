@@ -91,6 +91,20 @@ class ContractTestCase(SmsTestCase):
 			reference_doctype="Quotation",
 			enabled=1,
 		)
+		# Written for the Web Order, or for any document: each starts once too.
+		cls.flow_order = make_template(
+			"_Test contract signed (web order)",
+			"on_contract_signed",
+			[{"step_id": "done", "step_type": "end"}],
+			reference_doctype="Web Order",
+			enabled=1,
+		)
+		cls.flow_any = make_template(
+			"_Test contract signed (any)",
+			"on_contract_signed",
+			[{"step_id": "done", "step_type": "end"}],
+			enabled=1,
+		)
 		clear_cache()
 
 	@classmethod
@@ -264,6 +278,19 @@ class TestResidentialContract(ContractTestCase):
 		self.assertEqual(context["web_order"]["name"], order.name)
 		self.assertEqual(context["customer"]["name"], customer.name)  # the Customer made from the Lead
 		self.assertEqual(context["method"], "Signed Link")
+		for template, reference in (
+			(self.flow_order, ("Web Order", order.name)),
+			(self.flow_any, ("Quotation", quote.name)),
+		):
+			self.assertEqual(
+				frappe.get_all(
+					"Flow Run",
+					filters={"flow_template": template.name},
+					fields=["reference_doctype", "reference_name"],
+					as_list=True,
+				),
+				(reference,),
+			)
 
 		# Signing again (a double click): the same state, nothing new.
 		counts = [frappe.db.count(d) for d in ("Sales Order", "Customer", "Referral", "Flow Run")]
