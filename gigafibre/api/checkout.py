@@ -121,23 +121,7 @@ def contract(token: str | None = None) -> dict:
 	(with the deposit's payment page)."""
 	from gigafibre.onboarding import acceptance
 
-	order = acceptance.order_for_token(token)
-	if order.contract_status == "Signed":
-		acceptance.ensure_payment_page(order)
-		order.reload()
-	result = acceptance.state(order)
-	if order.contract_method == "Signed Link" and order.contract_status != "Signed":
-		from gigafibre.onboarding.contracts import contract_hash
-
-		html = acceptance.render(order)
-		result.update(
-			{
-				"contract_html": html,
-				"contract_hash": contract_hash(html),
-				"signer_name": f"{order.first_name} {order.last_name}",
-			}
-		)
-	return result
+	return acceptance.page(acceptance.order_for_token(token))
 
 
 # xss_safe: the typed name is compared with the order's as typed (see `order`).

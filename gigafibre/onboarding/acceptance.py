@@ -34,9 +34,10 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from gigafibre.auth import magic_link
 from gigafibre.auth.service import link_secret, refuse
-from gigafibre.errors import GigafibreError, InvalidValue, ServiceError
+from gigafibre.errors import GigafibreError, ServiceError
 from gigafibre.onboarding import catalog, contracts, docuseal
 from gigafibre.onboarding.address import address_key
+from gigafibre.validation import user_errors
 
 # The contract holds what the customer typed (names, street): escaped, unlike Frappe's own Jinja
 # environment, since the page shows it as HTML and wkhtmltopdf would run any script in it.
@@ -224,6 +225,29 @@ def state(order) -> dict:
 	return result
 
 
+def page(order) -> dict:
+	"""What a contract link opens: the state (with the deposit's payment page once signed) and,
+	while a residential contract awaits its signature, its text, SHA-256 and whose name to type."""
+	if order.contract_status == "Signed":
+		ensure_payment_page(order)
+		order.reload()
+	result = state(order)
+	if order.contract_method == contracts.SIGNED_LINK and order.contract_status != "Signed":
+		html = render(order)
+		result.update(
+			{
+				"contract_html": html,
+				"contract_hash": contracts.contract_hash(html),
+				"signer_name": signer_name(order),
+			}
+		)
+	return result
+
+
+def signer_name(order) -> str:
+	return f"{order.first_name} {order.last_name}"
+
+
 # ------------------------------------------------------------------ residential: the signed link
 
 
@@ -237,24 +261,20 @@ def accept_signed_link(token: str | None, full_name: str | None, agree, contract
 		frappe.throw(_("This contract is signed through DocuSeal: use the link DocuSeal sent."))
 	_check_still_valid(order)
 	html = render(order)
-	request = getattr(frappe.local, "request", None)
-	try:
+	ip, user_agent = _client()
+	with user_errors():
 		acceptance = contracts.accept(
-			expected_name=f"{order.first_name} {order.last_name}",
+			expected_name=signer_name(order),
 			typed_name=full_name,
 			agreed=agree,
 			shown_hash=contract_hash,
 			current_text=html,
-			ip=getattr(frappe.local, "request_ip", None),
-			user_agent=request.headers.get("User-Agent") if request else None,
+			ip=ip,
+			user_agent=user_agent,
 			now=datetime.now(timezone.utc),
 			reference=order.contract_token_id,
 		)
-	except InvalidValue as err:
-		frappe.throw(_(err.message).format(*err.args_))
-	complete(order, acceptance, contract_pdf(html, acceptance))
-	ensure_payment_page(order)
-	return state(order)
+	return _sign(order, acceptance, html)
 
 
 STAFF_ROLES = ("Gigafibre Manager", "Sales User", "Sales Manager", "System Manager")
@@ -273,19 +293,28 @@ def accept_for_client(order_name: str, how_agreed: str | None) -> dict:
 	if not order.quotation:
 		frappe.throw(_("Web Order {0} has no quotation yet.").format(order.name))
 	html = render(order)
-	request = getattr(frappe.local, "request", None)
-	try:
+	ip, user_agent = _client()
+	with user_errors():
 		acceptance = contracts.accept_on_behalf(
-			customer_name=order.company_name or f"{order.first_name} {order.last_name}",
+			customer_name=order.company_name or signer_name(order),
 			staff_user=frappe.session.user,
 			how_agreed=how_agreed,
 			current_text=html,
-			ip=getattr(frappe.local, "request_ip", None),
-			user_agent=request.headers.get("User-Agent") if request else None,
+			ip=ip,
+			user_agent=user_agent,
 			now=datetime.now(timezone.utc),
 		)
-	except InvalidValue as err:
-		frappe.throw(_(err.message).format(*err.args_))
+	return _sign(order, acceptance, html)
+
+
+def _client() -> tuple[str | None, str | None]:
+	"""The IP address and browser of the request that accepts."""
+	request = getattr(frappe.local, "request", None)
+	return getattr(frappe.local, "request_ip", None), request.headers.get("User-Agent") if request else None
+
+
+def _sign(order, acceptance: contracts.Acceptance, html: str) -> dict:
+	"""Everything an acceptance creates, then the deposit's payment page; the order's state."""
 	complete(order, acceptance, contract_pdf(html, acceptance))
 	ensure_payment_page(order)
 	return state(order)
@@ -388,7 +417,7 @@ def handle_docuseal(webhook_event) -> str:
 		finally:
 			client.close()
 		acceptance = contracts.Acceptance(
-			full_name=outcome.signer_name or f"{order.first_name} {order.last_name}",
+			full_name=outcome.signer_name or signer_name(order),
 			accepted_at=outcome.at or datetime.now(timezone.utc),
 			ip=outcome.ip[:45],
 			user_agent=outcome.user_agent[: contracts.MAX_USER_AGENT],

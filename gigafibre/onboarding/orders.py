@@ -12,10 +12,10 @@ from contextlib import contextmanager
 import frappe
 from frappe import _
 
-from gigafibre.errors import InvalidValue
 from gigafibre.jobs import enqueue as enqueue_job
 from gigafibre.onboarding import addresses, catalog, contracts, order_request
 from gigafibre.onboarding.address import PLANNED, SERVICEABLE
+from gigafibre.validation import user_errors
 
 
 class AddressNotServiceable(frappe.ValidationError):
@@ -30,10 +30,8 @@ def place(identifier: str, request: order_request.OrderRequest, raw: dict) -> di
 	if request.referral_code:
 		from gigafibre.onboarding import referrals
 
-		try:
+		with user_errors(title=_("Referral code")):
 			referral_code, referrer = referrals.validate(request.referral_code, identifier)
-		except InvalidValue as err:
-			frappe.throw(_(err.message).format(*err.args_), title=_("Referral code"))
 	status = addresses.status_for(request.civic_number, request.street, request.postal_code)
 	if status != SERVICEABLE:
 		if status == PLANNED:

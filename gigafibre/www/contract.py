@@ -6,7 +6,6 @@ import frappe
 from frappe import _
 
 from gigafibre.onboarding import acceptance
-from gigafibre.onboarding.contracts import contract_hash
 
 no_cache = 1
 
@@ -24,14 +23,9 @@ def get_context(context):
 		context.error = str(refused) or _("This link is not valid.")
 		frappe.clear_messages()
 		return context
-	if order.contract_status == "Signed":
-		acceptance.ensure_payment_page(order)
-		order.reload()
-	context.state = acceptance.state(order)
+	context.state = acceptance.page(order)
 	context.money = acceptance.format_money
-	context.contract_html = None
-	if order.contract_method == "Signed Link" and order.contract_status != "Signed":
-		context.contract_html = acceptance.render(order)
-		context.contract_hash = contract_hash(context.contract_html)
-		context.signer_name = f"{order.first_name} {order.last_name}"
+	context.contract_html = context.state.get("contract_html")
+	context.contract_hash = context.state.get("contract_hash")
+	context.signer_name = context.state.get("signer_name")
 	return context
