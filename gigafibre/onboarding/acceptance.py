@@ -401,35 +401,30 @@ def handle_docuseal(webhook_event) -> str:
 	name = frappe.db.get_value("Web Order", {"docuseal_submission": outcome.submission_id}, "name")
 	if not name:
 		return "ignored"
-	user = frappe.session.user
-	frappe.set_user("Administrator")
-	try:
-		order = frappe.get_doc("Web Order", name, for_update=True)
-		if order.contract_status == "Signed":
-			return order.name
-		if outcome.status == docuseal.DECLINED:
-			order.db_set("contract_status", "Declined")
-			frappe.db.set_value("Quotation", order.quotation, "gigafibre_contract_status", "Declined")
-			return "declined"
-		client = docuseal_client()
-		try:
-			pdf = b"".join(client.download(url) for _name, url in outcome.documents[:1])
-		finally:
-			client.close()
-		acceptance = contracts.Acceptance(
-			full_name=outcome.signer_name or signer_name(order),
-			accepted_at=outcome.at or datetime.now(timezone.utc),
-			ip=outcome.ip[:45],
-			user_agent=outcome.user_agent[: contracts.MAX_USER_AGENT],
-			contract_hash=contracts.document_hash(pdf) if pdf else "",
-			method=contracts.DOCUSEAL,
-			reference=outcome.submission_id,
-		)
-		complete(order, acceptance, pdf or None)
-		ensure_payment_page(order)
+	order = frappe.get_doc("Web Order", name, for_update=True)
+	if order.contract_status == "Signed":
 		return order.name
+	if outcome.status == docuseal.DECLINED:
+		order.db_set("contract_status", "Declined")
+		frappe.db.set_value("Quotation", order.quotation, "gigafibre_contract_status", "Declined")
+		return "declined"
+	client = docuseal_client()
+	try:
+		pdf = b"".join(client.download(url) for _name, url in outcome.documents[:1])
 	finally:
-		frappe.set_user(user)
+		client.close()
+	acceptance = contracts.Acceptance(
+		full_name=outcome.signer_name or signer_name(order),
+		accepted_at=outcome.at or datetime.now(timezone.utc),
+		ip=outcome.ip[:45],
+		user_agent=outcome.user_agent[: contracts.MAX_USER_AGENT],
+		contract_hash=contracts.document_hash(pdf) if pdf else "",
+		method=contracts.DOCUSEAL,
+		reference=outcome.submission_id,
+	)
+	complete(order, acceptance, pdf or None)
+	ensure_payment_page(order)
+	return order.name
 
 
 # ------------------------------------------------------------------ what accepting creates

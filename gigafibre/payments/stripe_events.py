@@ -15,17 +15,8 @@ from gigafibre.payments.events import failure_from_event, payment_from_event
 
 
 def handle(webhook_event) -> str | None:
-	"""Stripe's signature was verified on receipt: the records are written as Administrator (the job
-	otherwise runs as the request's Guest)."""
-	user = frappe.session.user
-	frappe.set_user("Administrator")
-	try:
-		return _handle(json.loads(webhook_event.raw_body or "{}"))
-	finally:
-		frappe.set_user(user)
-
-
-def _handle(event: dict) -> str:
+	"""Webhook handler (run as Administrator by the intake: the signature was verified on receipt)."""
+	event = json.loads(webhook_event.raw_body or "{}")
 	payment = payment_from_event(event)
 	if payment:
 		entry, created = service.record_payment(payment)
