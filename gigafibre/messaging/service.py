@@ -51,6 +51,15 @@ def send_sms(to: str, body: str) -> SentSms:
 	return sms_client().send(to, body)
 
 
+def send_to_contact(contact: str, subject: str, html: str, sms_text: str, **email_options) -> None:
+	"""One message to whichever `contact` is: an email address (queued email, `subject` and `html`)
+	or a mobile number (SMS, `sms_text`). `ServiceError` when the SMS cannot be sent."""
+	if "@" in contact:
+		frappe.sendmail(recipients=[contact], subject=subject, message=html, now=False, **email_options)
+	else:
+		send_sms(contact, sms_text)
+
+
 def is_opted_out(phone: str) -> bool:
 	"""True when a customer reachable at this E.164 number answered STOP."""
 	from gigafibre.messaging.conversations import customers_by_phone

@@ -48,7 +48,8 @@ def request(identifier: str | None) -> None:
 
 
 def deliver(kind: str, value: str, over_limit: bool = False) -> bool:
-	"""Background job: a new code replaces any earlier one (and its attempt count)."""
+	"""Background job: a new code replaces any earlier one (and its attempt count). (`kind` is what
+	`value` is; the address itself says it, the argument stays for jobs already queued.)"""
 	if over_limit:
 		return False
 	secret = _secret()
@@ -58,22 +59,17 @@ def deliver(kind: str, value: str, over_limit: bool = False) -> bool:
 	frappe.cache.set_value(_RECORD + key, record.to_dict(), expires_in_sec=ttl)
 	frappe.cache.delete_value(_ATTEMPTS + key)
 	minutes = ttl // 60
-	try:
-		if kind == "email":
-			frappe.sendmail(
-				recipients=[value],
-				subject=_("Your Gigafibre verification code: {0}").format(code),
-				message=_(
-					"<p>Hello,</p><p>Your Gigafibre verification code is <b>{0}</b>. It is valid for {1} minutes.</p><p>If you did not ask for it, you can ignore this message.</p>"
-				).format(code, minutes),
-				now=False,
-			)
-		else:
-			from gigafibre.messaging.service import send_sms
+	from gigafibre.messaging.service import send_to_contact
 
-			send_sms(
-				value, _("Gigafibre: your verification code is {0} (valid {1} min).").format(code, minutes)
-			)
+	try:
+		send_to_contact(
+			value,
+			_("Your Gigafibre verification code: {0}").format(code),
+			_(
+				"<p>Hello,</p><p>Your Gigafibre verification code is <b>{0}</b>. It is valid for {1} minutes.</p><p>If you did not ask for it, you can ignore this message.</p>"
+			).format(code, minutes),
+			_("Gigafibre: your verification code is {0} (valid {1} min).").format(code, minutes),
+		)
 	except ServiceError as err:
 		frappe.log_error(title=_("Verification code not sent"), message=_(err.message).format(*err.args_))
 		return False

@@ -58,21 +58,18 @@ def deliver(kind: str, value: str, over_limit: bool = False) -> list[str]:
 def _send_link(customer: str, kind: str, value: str) -> str:
 	token, name = issue(customer, "Email" if kind == "email" else "SMS", value)
 	url = f"{_portal_base()}/#/?token={token}"
-	if kind == "email":
-		frappe.sendmail(
-			recipients=[value],
-			subject=_("Your Gigafibre customer portal link"),
-			message=_(
-				'<p>Hello,</p><p>Here is your link to the Gigafibre customer portal. It works once and stays valid for 24 hours:</p><p><a href="{0}">{0}</a></p><p>If you did not ask for it, you can ignore this message.</p>'
-			).format(url),
-			reference_doctype="Customer",
-			reference_name=customer,
-			now=False,
-		)
-	else:
-		from gigafibre.messaging.service import send_sms
+	from gigafibre.messaging.service import send_to_contact
 
-		send_sms(value, _("Gigafibre: your customer portal link (valid 24 h, works once): {0}").format(url))
+	send_to_contact(
+		value,
+		_("Your Gigafibre customer portal link"),
+		_(
+			'<p>Hello,</p><p>Here is your link to the Gigafibre customer portal. It works once and stays valid for 24 hours:</p><p><a href="{0}">{0}</a></p><p>If you did not ask for it, you can ignore this message.</p>'
+		).format(url),
+		_("Gigafibre: your customer portal link (valid 24 h, works once): {0}").format(url),
+		reference_doctype="Customer",
+		reference_name=customer,
+	)
 	return name
 
 
