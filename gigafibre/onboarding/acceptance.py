@@ -37,6 +37,7 @@ from gigafibre.auth.service import link_secret, refuse
 from gigafibre.errors import GigafibreError, ServiceError
 from gigafibre.onboarding import catalog, contracts, docuseal
 from gigafibre.onboarding.address import address_key
+from gigafibre.onboarding.transaction import one_transaction
 from gigafibre.validation import user_errors
 
 # The contract holds what the customer typed (names, street): escaped, unlike Frappe's own Jinja
@@ -428,7 +429,6 @@ def complete(order, acceptance: contracts.Acceptance, pdf: bytes | None) -> None
 	"""Everything an accepted contract creates, in one transaction (see the module docstring)."""
 	from gigafibre.flows import dispatch_event
 	from gigafibre.onboarding import referrals
-	from gigafibre.onboarding.orders import one_transaction
 
 	with one_transaction():
 		quote = frappe.get_doc("Quotation", order.quotation)

@@ -7,7 +7,6 @@ Order on acceptance come next (see the Web Order's `customer` and `service_locat
 """
 
 import json
-from contextlib import contextmanager
 
 import frappe
 from frappe import _
@@ -15,6 +14,7 @@ from frappe import _
 from gigafibre.jobs import enqueue as enqueue_job
 from gigafibre.onboarding import addresses, catalog, contracts, order_request
 from gigafibre.onboarding.address import PLANNED, SERVICEABLE
+from gigafibre.onboarding.transaction import one_transaction
 from gigafibre.validation import user_errors
 
 
@@ -131,28 +131,6 @@ def _claim(
 		frappe.db.rollback(save_point=savepoint if frappe.flags.in_test else None)
 		frappe.clear_last_message()
 		return _existing(request.order_key, identifier) or _refuse_key()
-
-
-@contextmanager
-def one_transaction():
-	"""Hold commits made by other apps' hooks until the request ends.
-
-	ERPNext commits inside a hook: a new Contact with a phone number links existing Call Logs and
-	calls `frappe.db.commit()` (erpnext/telephony/doctype/call_log/call_log.py,
-	link_existing_conversations), and a Lead creates such a Contact when CRM Settings → "Auto
-	Creation of Contact" is on. Mid-order, that would commit a half-written order. The commit is
-	shadowed on this request's connection only, for the duration of the block.
-	"""
-	db = frappe.db
-	db.commit = _held_commit
-	try:
-		yield
-	finally:
-		del db.commit
-
-
-def _held_commit(*args, **kwargs) -> None:
-	"""The request's own commit (or rollback) settles these writes."""
 
 
 def summary(name: str) -> dict:
