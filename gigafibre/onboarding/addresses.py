@@ -5,7 +5,10 @@ or a Service Location's postal code / first line), at most `LIMIT` rows; guests 
 and whether the network reaches it — never who lives there.
 """
 
+from dataclasses import replace
+
 import frappe
+from frappe import _
 
 from gigafibre.onboarding import address
 from gigafibre.onboarding.address import NOT_SERVICEABLE, PLANNED, SERVICEABLE, UNKNOWN, AddressQuery
@@ -16,9 +19,41 @@ _FIELDS = ["name", "civic_number", "street", "city", "postal_code", "status"]
 
 
 def search(q: str | None) -> list[dict]:
-	"""At most LIMIT addresses for what was typed, serviceable ones first."""
+	"""At most LIMIT addresses for what was typed, serviceable ones first. A whole address (civic
+	number and street) that nothing knows comes back as typed, saying it is not served yet, so the
+	page has something to show and to offer a waiting list for."""
 	query = address.parse_query(q)
 	found: dict[str, dict] = {}
+	# A query without a comma may end with its city: the longest street that finds something wins.
+	for street_key, city in address.street_candidates(query):
+		candidate = replace(query, street_key=street_key, locality=city)
+		_add_known(found, candidate)
+		if found:
+			break
+	if len(found) < LIMIT:
+		for row in _external(q):
+			key = address.address_key(row["civic_number"], row["street"], row["postal_code"])
+			if key not in found:
+				status = status_for(row["civic_number"], row["street"], row["postal_code"])
+				found[key] = _result(frappe._dict(row, status=status))
+	if not found and query.civic_number and query.street_key:
+		found["typed"] = _result(
+			frappe._dict(
+				civic_number=query.civic_number.upper(),
+				street=query.typed_street,
+				city=query.typed_city,
+				postal_code=query.postal_prefix
+				if query.postal_prefix and len(query.postal_prefix) == 7
+				else "",
+				status=UNKNOWN,
+			)
+		)
+	order = {SERVICEABLE: 0, PLANNED: 1, UNKNOWN: 2, NOT_SERVICEABLE: 3}
+	results = sorted(found.values(), key=lambda r: (order[r["status"]], r["label"]))
+	return results[:LIMIT]
+
+
+def _add_known(found: dict[str, dict], query: AddressQuery) -> None:
 	for row in _serviceable_addresses(query):
 		found.setdefault(address.address_key(row.civic_number, row.street, row.postal_code), _result(row))
 	for row in _service_locations(query):
@@ -32,15 +67,6 @@ def search(q: str | None) -> list[dict]:
 				civic_number=civic, street=street, city=row.city, postal_code=row.postal_code, status=status
 			)
 		)
-	if len(found) < LIMIT:
-		for row in _external(q):
-			key = address.address_key(row["civic_number"], row["street"], row["postal_code"])
-			if key not in found:
-				status = status_for(row["civic_number"], row["street"], row["postal_code"])
-				found[key] = _result(frappe._dict(row, status=status))
-	order = {SERVICEABLE: 0, PLANNED: 1, UNKNOWN: 2, NOT_SERVICEABLE: 3}
-	results = sorted(found.values(), key=lambda r: (order[r["status"]], r["label"]))
-	return results[:LIMIT]
 
 
 def status_for(civic_number: str | None, street: str | None, postal_code: str | None) -> str:
@@ -69,13 +95,15 @@ def _serviceable_addresses(query: AddressQuery) -> list:
 		filters["street_key"] = ("like", f"{_escape(query.street_key)}%")
 	if query.civic_number:
 		filters["civic_number"] = query.civic_number.upper()
-	return frappe.get_all(
+	rows = frappe.get_all(
 		"Serviceable Address",
 		filters=filters,
 		fields=_FIELDS,
-		limit=LIMIT,
+		# a city named in the query is checked after: folded, it has no index
+		limit=LIMIT * 5 if query.locality else LIMIT,
 		order_by="street_key, civic_number",
 	)
+	return [r for r in rows if address.in_city(query.locality, r.city)][:LIMIT]
 
 
 def _service_locations(query: AddressQuery) -> list:
@@ -99,7 +127,7 @@ def _service_locations(query: AddressQuery) -> list:
 	result = []
 	for row in rows:
 		civic, street = address.split_line(row.address_line1)
-		if address.matches(query, civic, street, row.postal_code):
+		if address.matches(query, civic, street, row.postal_code, row.city or ""):
 			result.append(row)
 	return result[:LIMIT]
 
@@ -113,6 +141,7 @@ def _result(row) -> dict:
 		"postal_code": row.postal_code,
 		"status": row.status,
 		"serviceable": row.status == SERVICEABLE,
+		"message": _(address.STATUS_MESSAGES[row.status]),
 	}
 
 

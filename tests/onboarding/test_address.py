@@ -98,3 +98,61 @@ def test_external_results_keep_complete_canadian_rows():
 	assert external_results({"results": rows}, 1) == expected[:1]
 	assert external_results({"error": "quota"}, 10) == []
 	assert external_results(None, 10) == []
+
+
+@pytest.mark.parametrize(
+	"q, civic, key, postal, city, unit",
+	[
+		# The very label the search answers, and what people type around it.
+		("4120 rue des Érables, Laval H7P 5L3", "4120", "erables", "H7P 5L3", "laval", None),
+		("4120 rue des Érables, Laval", "4120", "erables", None, "laval", None),
+		("4120 rue des Erables H7P 5L3", "4120", "erables", "H7P 5L3", None, None),
+		("4120, rue des Érables, Laval, QC", "4120", "erables", None, "laval", None),
+		("4120 rue des Érables app. 2, Laval, Québec", "4120", "erables", None, "laval", "2"),
+		("2-4120 boul. des Érables, Laval (QC) H7P 5L3", "4120", "erables", "H7P 5L3", "laval", "2"),
+		("4120 ch. des Érables #3, Laval", "4120", "erables", None, "laval", "3"),
+		("88 rue Sainte-Catherine, Québec", "88", "sainte catherine", None, "quebec", None),
+	],
+)
+def test_parse_query_reads_what_people_type(q, civic, key, postal, city, unit):
+	query = address.parse_query(q)
+	assert (query.civic_number, query.street_key, query.postal_prefix, query.locality, query.unit) == (
+		civic,
+		key,
+		postal,
+		city,
+		unit,
+	)
+
+
+def test_a_comma_less_query_may_end_with_its_city():
+	query = address.parse_query("4120 rue des Érables Laval QC")
+	assert query.locality is None
+	candidates = address.street_candidates(query)
+	assert candidates[0] == ("erables laval qc", None)
+	assert ("erables", "laval") in candidates
+	# once a comma says where the street ends, nothing else is tried
+	assert address.street_candidates(address.parse_query("4120 rue des Érables, Laval")) == [
+		("erables", "laval")
+	]
+
+
+def test_in_city_and_matches_with_a_city():
+	assert address.in_city("laval", "Laval")
+	assert address.in_city("laval", "Laval-des-Rapides")
+	assert not address.in_city("laval", "Montréal")
+	assert address.in_city(None, "Montréal")
+	query = address.parse_query("4500 St-Denis, Montréal")
+	assert address.matches(query, "4500", "rue Saint-Denis", "H2J 2L3", "Montréal")
+	assert not address.matches(query, "4500", "rue Saint-Denis", "H2J 2L3", "Laval")
+
+
+def test_typed_parts_are_kept_for_showing_back():
+	query = address.parse_query("4120 rue des Érables app. 2, Laval QC H7P 5L3")
+	assert (query.typed_street, query.typed_city) == ("rue des Érables", "Laval")
+	assert set(address.STATUS_MESSAGES) == {
+		address.SERVICEABLE,
+		address.PLANNED,
+		address.UNKNOWN,
+		address.NOT_SERVICEABLE,
+	}
