@@ -3,7 +3,8 @@ and a technician's calendar feed (iCal) behind a signed, revocable token.
 
 Callers are dispatchers (Dispatcher, Gigafibre Manager, System Manager) with a session; reads need
 read permission on Dispatch Job, writes need write permission. Dates are `YYYY-MM-DD`, today when
-left out. Everything else lives in `gigafibre.dispatch.service`.
+left out. Everything else lives in `gigafibre.dispatch` (`day`, `plans`, `suggestions`, `board`,
+`calendar`).
 """
 
 import json
@@ -14,7 +15,9 @@ from frappe.rate_limiter import rate_limit
 from werkzeug.wrappers import Response
 
 from gigafibre.auth.service import request_token
-from gigafibre.dispatch import service
+from gigafibre.dispatch import board as board_
+from gigafibre.dispatch import calendar as calendar_
+from gigafibre.dispatch import day, plans, suggestions
 
 DISPATCH_ROLES = frozenset({"Dispatcher", "Gigafibre Manager", "System Manager"})
 
@@ -36,14 +39,14 @@ def _job(name: str) -> str:
 def suggest(job: str) -> dict:
 	"""Every technician ranked for `job`, best first, with the reasons for each."""
 	_allow("read")
-	return service.suggest(_job(job))
+	return suggestions.suggest(_job(job))
 
 
 @frappe.whitelist(methods=["GET", "POST"])
 def board(date: str | None = None) -> dict:
 	"""The day's technicians with their jobs, and the jobs waiting for one."""
 	_allow("read")
-	return service.board(service.parse_date(date))
+	return board_.board(day.parse_date(date))
 
 
 @frappe.whitelist(methods=["POST"])
@@ -51,9 +54,9 @@ def plan(date: str | None = None, apply: bool = False) -> dict:
 	"""The optimised plan for `date` with before/after travel totals; applied at once if `apply`."""
 	apply = frappe.utils.sbool(apply)
 	_allow("write" if apply else "read")
-	result = service.plan(service.parse_date(date))
+	result = plans.plan(day.parse_date(date))
 	if apply:
-		result["applied"] = service.apply(result)
+		result["applied"] = plans.apply(result)
 	return result
 
 
@@ -66,14 +69,14 @@ def apply(plan: dict | str) -> dict:
 			plan = json.loads(plan)
 		except ValueError:
 			frappe.throw(_("This is not a dispatch plan."), frappe.ValidationError)
-	return service.apply(plan)
+	return plans.apply(plan)
 
 
 @frappe.whitelist(methods=["POST"])
 def assign(job: str, technician: str, scheduled_start: str | None = None) -> dict:
 	"""Hand `job` to `technician` (empty to take it back), optionally at `scheduled_start`."""
 	_allow("write")
-	return service.assign(_job(job), technician or None, scheduled_start or None)
+	return plans.assign(_job(job), technician or None, scheduled_start or None)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -82,7 +85,7 @@ def calendar_link(technician: str) -> dict:
 	_allow("write")
 	if not technician or not frappe.db.exists("Technician", technician):
 		frappe.throw(_("Technician {0} does not exist.").format(technician), frappe.DoesNotExistError)
-	return service.issue_calendar_link(technician)
+	return calendar_.issue_calendar_link(technician)
 
 
 @frappe.whitelist(allow_guest=True, methods=["GET"])
@@ -91,8 +94,8 @@ def calendar(token: str | None = None) -> Response:
 	"""The technician's jobs as an iCalendar (.ics) feed, for a calendar app to subscribe to.
 
 	The token comes in the URL (`?token=`, what calendar apps can send) or the X-Gigafibre-Token header."""
-	technician = service.technician_for_calendar(token or request_token())
-	response = Response(service.calendar_feed(technician), mimetype="text/calendar")
+	technician = calendar_.technician_for_calendar(token or request_token())
+	response = Response(calendar_.calendar_feed(technician), mimetype="text/calendar")
 	response.headers["Content-Disposition"] = 'inline; filename="gigafibre.ics"'
 	response.headers["Cache-Control"] = "private, max-age=300"
 	return response
@@ -102,7 +105,7 @@ def calendar(token: str | None = None) -> Response:
 def insert_urgent(job: str) -> dict:
 	"""Today's plan with an urgent job put where it disturbs least; `apply` it to write it."""
 	_allow("write")
-	return service.insert_urgent(_job(job))
+	return plans.insert_urgent(_job(job))
 
 
 @frappe.whitelist(methods=["POST"])
@@ -111,4 +114,4 @@ def technician_absent(technician: str, date: str | None = None) -> dict:
 	_allow("write")
 	if not frappe.db.exists("Technician", technician):
 		raise frappe.DoesNotExistError(_("Technician {0} does not exist.").format(technician))
-	return service.technician_absent(technician, service.parse_date(date))
+	return plans.technician_absent(technician, day.parse_date(date))
