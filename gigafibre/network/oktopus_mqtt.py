@@ -14,6 +14,18 @@ Topics, as Oktopus's MQTT broker (`backend/services/mtp/mochi`) and USP agents u
 a background thread (`start`/`stop`) or in the foreground (`run_forever`, for a long-lived bench
 worker stopped by SIGTERM), reconnects with exponential backoff (paho's `reconnect_delay_set`),
 subscribes again after each reconnection, and never lets a failing callback stop the loop.
+
+Nothing published while the worker is away is lost: given a fixed `client_id` (the bench command
+derives one from the site), the worker keeps a persistent session on the broker — MQTT 5 with
+`clean_start` off and a session expiry (`session_expiry`, default a day), or MQTT 3.1.1 with
+`clean_session` off — and subscribes at QoS 1, so the broker queues every QoS 1 device message
+while the worker is disconnected (broker restart, network cut, worker restart) and delivers it on
+reconnection. Without a `client_id` it is a throwaway clean session (tests, one-off tools).
+
+`on_state(state)` (optional) receives `state()` — connected flag, last message time, counters — on
+each connection and disconnection and every `state_every` seconds, from the worker's threads: it
+must not need the caller's thread (the bench shell writes it to Redis, see
+`gigafibre.network.device_events.worker_status`).
 """
 
 import json
@@ -28,6 +40,8 @@ from datetime import datetime, timezone
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from gigafibre.errors import ServiceError
 from gigafibre.i18n import _
@@ -38,6 +52,8 @@ ONLINE = "online"
 OFFLINE = "offline"
 HEARTBEAT = "heartbeat"
 DEFAULT_PREFIX = "oktopus/usp/v1"
+# How long the broker keeps the worker's session (and queues its messages) while it is away.
+SESSION_EXPIRY = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -148,29 +164,51 @@ class OktopusMqttWorker:
 		reconnect_min: float = 1,
 		reconnect_max: float = 60,
 		connect_timeout: float = 10,
+		session_expiry: int = SESSION_EXPIRY,
+		mqtt_version: int = 5,
+		on_state: Callable[[dict], None] | None = None,
+		state_every: float = 15,
 	):
 		if not host:
 			raise ServiceError(_("The Oktopus MQTT broker is not configured: set its host."))
 		self.on_event = on_event
+		self.on_state = on_state
+		self.state_every = state_every
 		self.host, self.port, self.keepalive = host, int(port), keepalive
 		self.prefix = prefix.rstrip("/")
+		# QoS 1 everywhere: with a persistent session the broker queues these while we are away.
 		self.topics: list[tuple[str, int]] = [
 			(f"{self.prefix}/status/+", 1),
-			(f"{self.prefix}/controller", 0),
-			(f"{self.prefix}/controller/+", 0),
-			(f"{self.prefix}/api/+", 0),
+			(f"{self.prefix}/controller", 1),
+			(f"{self.prefix}/controller/+", 1),
+			(f"{self.prefix}/api/+", 1),
 		]
+		self.persistent = bool(client_id)
+		self.client_id = client_id or f"gigafibre-{uuid.uuid4().hex[:12]}"
+		self.session_expiry = int(session_expiry)
+		self.mqtt_version = mqtt_version
 		self.connected = threading.Event()
 		self.connections = 0  # successful CONNACKs, reconnections included
+		self.session_resumed = 0  # CONNACKs whose session the broker had kept
 		self.events_delivered = 0
 		self.callback_errors = 0
+		self.last_message_at: datetime | None = None
+		self.connected_at: datetime | None = None
+		self.disconnected_at: datetime | None = None
 		self._stopping = threading.Event()
 		self._foreground = False
-		self.client = mqtt.Client(
-			CallbackAPIVersion.VERSION2,
-			client_id=client_id or f"gigafibre-{uuid.uuid4().hex[:12]}",
-			clean_session=True,
-		)
+		self._state_thread: threading.Thread | None = None
+		if mqtt_version == 5:
+			self.client = mqtt.Client(
+				CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv5
+			)
+		else:
+			self.client = mqtt.Client(
+				CallbackAPIVersion.VERSION2,
+				client_id=self.client_id,
+				clean_session=not self.persistent,
+				protocol=mqtt.MQTTv311,
+			)
 		if username:
 			self.client.username_pw_set(username, password)
 		if tls:
@@ -185,6 +223,59 @@ class OktopusMqttWorker:
 		self.client.on_disconnect = self._on_disconnect
 		self.client.on_message = self._on_message
 
+	def state(self) -> dict:
+		"""What the health page shows: connected or not, since when, and the last message's time."""
+
+		def iso(value):
+			return value.isoformat() if value else None
+
+		return {
+			"connected": self.connected.is_set(),
+			"client_id": self.client_id,
+			"persistent_session": self.persistent,
+			"broker": f"{self.host}:{self.port}",
+			"last_message_at": iso(self.last_message_at),
+			"connected_at": iso(self.connected_at),
+			"disconnected_at": iso(self.disconnected_at),
+			"connections": self.connections,
+			"events_delivered": self.events_delivered,
+			"callback_errors": self.callback_errors,
+			"updated_at": datetime.now(timezone.utc).isoformat(),
+		}
+
+	def _report_state(self) -> None:
+		if self.on_state is None:
+			return
+		try:
+			self.on_state(self.state())
+		except Exception:  # the health record must never stop the worker
+			log.exception("Oktopus MQTT: could not record the worker state")
+
+	def _state_loop(self) -> None:
+		while not self._stopping.wait(self.state_every):
+			self._report_state()
+
+	def _start_state_thread(self) -> None:
+		if self.on_state is not None and not (self._state_thread and self._state_thread.is_alive()):
+			self._state_thread = threading.Thread(target=self._state_loop, daemon=True)
+			self._state_thread.start()
+
+	def _connect_async(self) -> None:
+		if self.mqtt_version == 5:
+			properties = None
+			if self.persistent:
+				properties = Properties(PacketTypes.CONNECT)
+				properties.SessionExpiryInterval = self.session_expiry
+			self.client.connect_async(
+				self.host,
+				self.port,
+				keepalive=self.keepalive,
+				clean_start=not self.persistent,
+				properties=properties,
+			)
+		else:
+			self.client.connect_async(self.host, self.port, keepalive=self.keepalive)
+
 	# paho callbacks (network thread)
 
 	def _on_connect(self, client, userdata, flags, reason_code, properties):
@@ -192,16 +283,32 @@ class OktopusMqttWorker:
 			log.warning("Oktopus MQTT: connection refused by %s:%s: %s", self.host, self.port, reason_code)
 			return
 		self.connections += 1
+		resumed = bool(getattr(flags, "session_present", False))
+		self.session_resumed += resumed
+		# Subscribing again is harmless on a resumed session, and needed on a new one.
 		client.subscribe(self.topics)
+		self.connected_at = datetime.now(timezone.utc)
 		self.connected.set()
-		log.info("Oktopus MQTT: connected to %s:%s", self.host, self.port)
+		log.info(
+			"Oktopus MQTT: connected to %s:%s as %s (%s session)",
+			self.host,
+			self.port,
+			self.client_id,
+			"resumed" if resumed else "new",
+		)
+		self._report_state()
 
 	def _on_disconnect(self, client, userdata, flags, reason_code, properties):
 		self.connected.clear()
-		if not self._stopping.is_set():
+		self.disconnected_at = datetime.now(timezone.utc)
+		if self._stopping.is_set():
+			log.info("Oktopus MQTT: disconnected from %s:%s (stopping)", self.host, self.port)
+		else:
 			log.warning("Oktopus MQTT: disconnected (%s); reconnecting with backoff", reason_code)
+		self._report_state()
 
 	def _on_message(self, client, userdata, message):
+		self.last_message_at = datetime.now(timezone.utc)
 		try:
 			event = parse_message(message.topic, message.payload, self.prefix)
 		except Exception:  # a malformed message must not stop the worker
@@ -221,8 +328,9 @@ class OktopusMqttWorker:
 	def start(self) -> "OktopusMqttWorker":
 		"""Connect in the background; a broker that is down at start is retried with backoff."""
 		self._stopping.clear()
-		self.client.connect_async(self.host, self.port, keepalive=self.keepalive)
+		self._connect_async()
 		self.client.loop_start()
+		self._start_state_thread()
 		return self
 
 	def wait_connected(self, timeout: float) -> bool:
@@ -237,6 +345,7 @@ class OktopusMqttWorker:
 			if not self._foreground:
 				self.client.loop_stop()
 		self.connected.clear()
+		self._report_state()
 
 	def run_forever(self, install_signal_handlers: bool = True) -> None:
 		"""Blocks until `stop()` or SIGTERM/SIGINT (for a long-lived worker process)."""
@@ -245,7 +354,8 @@ class OktopusMqttWorker:
 				signal.signal(sig, lambda *_: self.stop())
 		self._foreground = True
 		self._stopping.clear()
-		self.client.connect_async(self.host, self.port, keepalive=self.keepalive)
+		self._connect_async()
+		self._start_state_thread()
 		self.client.loop_forever(retry_first_connection=True)
 
 	def __enter__(self) -> "OktopusMqttWorker":

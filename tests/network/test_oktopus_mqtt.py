@@ -177,3 +177,164 @@ def test_run_forever_delivers_and_returns_on_stop(prefix, publisher):
 	worker.stop()
 	thread.join(5)
 	assert not thread.is_alive()
+
+
+# ------------------------------------------------------------------ persistent session
+
+
+@pytest.mark.parametrize("mqtt_version", [5, 4])
+def test_messages_published_while_disconnected_arrive_after_reconnecting(prefix, publisher, mqtt_version):
+	"""A fixed client id keeps the session on the broker: QoS 1 messages published while the
+	worker's connection is down are queued there and delivered once it is back."""
+	relay = TcpRelay(BROKER).accept()
+	events: queue.Queue = queue.Queue()
+	states: list[dict] = []
+	client_id = f"gf-test-worker-{uuid.uuid4().hex[:8]}"
+	worker = OktopusMqttWorker(
+		events.put,
+		"127.0.0.1",
+		relay.port,
+		prefix=prefix,
+		client_id=client_id,
+		reconnect_min=1,
+		reconnect_max=1,
+		mqtt_version=mqtt_version,
+		session_expiry=60,
+		on_state=states.append,
+		state_every=0.2,
+	)
+	worker.start()
+	try:
+		assert worker.wait_connected(5)
+		time.sleep(0.3)  # SUBACK
+		assert states and states[-1]["connected"] is True and states[-1]["client_id"] == client_id
+		relay.refuse()
+		relay.cut()  # the worker is away: its reconnection attempts are refused
+		deadline = time.monotonic() + 5
+		while worker.connected.is_set() and time.monotonic() < deadline:
+			time.sleep(0.02)
+		assert not worker.connected.is_set()
+		assert states[-1]["connected"] is False and states[-1]["disconnected_at"]
+		for n in range(3):
+			_publish(publisher, f"{prefix}/status/dev-away-{n}", b"1")
+		assert events.empty()
+		relay.accept()
+		got = _take(events, 3, timeout=8)
+		assert sorted(e.device_id for e in got) == ["dev-away-0", "dev-away-1", "dev-away-2"]
+		assert worker.connections == 2 and worker.session_resumed == 1
+		time.sleep(0.3)
+		assert states[-1]["connected"] is True and states[-1]["last_message_at"]
+	finally:
+		worker.stop()
+		relay.close()
+		_drop_session(client_id)
+
+
+def test_a_throwaway_worker_without_client_id_keeps_no_session(prefix, publisher):
+	worker = OktopusMqttWorker(lambda e: None, *BROKER, prefix=prefix)
+	assert worker.persistent is False
+	worker.start()
+	try:
+		assert worker.wait_connected(5)
+		assert worker.session_resumed == 0
+	finally:
+		worker.stop()
+
+
+def _drop_session(client_id: str) -> None:
+	"""End a test's persistent session on the shared broker (a clean connection with its id)."""
+	client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True)
+	client.connect(*BROKER)
+	client.disconnect()
+
+
+def _free_port() -> int:
+	with socket.socket() as sock:
+		sock.bind(("127.0.0.1", 0))
+		return sock.getsockname()[1]
+
+
+@pytest.fixture
+def private_broker(tmp_path):
+	"""A Mosquitto of the test's own, on a free port, with persistence: `restart()` stops it (it saves
+	its sessions) and starts it again on the same port."""
+	import getpass
+	import shutil
+	import subprocess
+
+	exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+	if not shutil.os.path.exists(exe):
+		pytest.skip("mosquitto is not installed")
+	port = _free_port()
+	conf = tmp_path / "mosquitto.conf"
+	conf.write_text(
+		f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
+		# run as ourselves (as root, mosquitto would become `mosquitto` and could not save in tmp_path)
+		f"persistence_location {tmp_path}/\nuser {getpass.getuser()}\nlog_dest none\n"
+	)
+
+	class Broker:
+		proc = None
+
+		def start(self):
+			self.proc = subprocess.Popen([exe, "-c", str(conf)])
+			deadline = time.monotonic() + 5
+			while time.monotonic() < deadline:
+				try:
+					socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+					return
+				except OSError:
+					time.sleep(0.05)
+			raise RuntimeError("private mosquitto did not start")
+
+		def stop(self):
+			self.proc.terminate()
+			self.proc.wait(5)
+
+		def restart(self):
+			self.stop()
+			self.start()
+
+	broker = Broker()
+	broker.port = port
+	broker.start()
+	yield broker
+	broker.stop()
+
+
+def test_broker_restart_loses_nothing(prefix, private_broker):
+	"""The issue's case: the broker restarts with the worker running; devices publish before the
+	worker is back. The broker kept the worker's session across its restart and delivers them."""
+	events: queue.Queue = queue.Queue()
+	worker = OktopusMqttWorker(
+		events.put,
+		"127.0.0.1",
+		private_broker.port,
+		prefix=prefix,
+		client_id="gf-test-restart",
+		reconnect_min=2,
+		reconnect_max=2,
+	)
+	worker.start()
+	try:
+		assert worker.wait_connected(5)
+		time.sleep(0.3)  # SUBACK
+		private_broker.restart()
+		device = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="gf-test-device")
+		device.connect("127.0.0.1", private_broker.port)
+		device.loop_start()
+		try:
+			assert not worker.connected.is_set()
+			_publish(device, f"{prefix}/status/dev-during-restart", b"0")
+			_publish(device, f"{prefix}/controller", usp_record("os::00D09E-SNRESTART"))
+		finally:
+			device.disconnect()
+			device.loop_stop()
+		got = _take(events, 2, timeout=10)
+	finally:
+		worker.stop()
+	assert [(e.kind, e.device_id) for e in got] == [
+		(OFFLINE, "dev-during-restart"),
+		(HEARTBEAT, "os::00D09E-SNRESTART"),
+	]
+	assert worker.session_resumed == 1
