@@ -75,4 +75,30 @@ def modem_bridge(context, host, port, pool_size, timeout, chromium) -> None:
 		raise click.ClickException(str(err)) from err
 
 
-commands = [oktopus_worker, modem_bridge]
+@click.command("gigafibre-doctor")
+@click.option("--no-calls", is_flag=True, help="Do not call the outside services (settings only).")
+@pass_context
+def doctor(context, no_calls) -> None:
+	"""What is not set up or not working: the Gigafibre Health page's lines; exit 1 when one fails."""
+	import frappe
+
+	from gigafibre.health.service import report
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	try:
+		frappe.local.lang = frappe.db.get_single_value("System Settings", "language") or "en"
+		result = report(probe=not no_calls)
+	finally:
+		frappe.destroy()
+	marks = {"ok": "[ OK ]", "warn": "[WARN]", "fail": "[FAIL]"}
+	for line in result["lines"]:
+		click.echo(f"{marks[line['status']]} {line['title']}: {line['detail']}")
+		if line["fix"] and line["status"] != "ok":
+			click.echo(f"       → {line['fix']}")
+	if result["status"] == "fail":
+		raise SystemExit(1)
+
+
+commands = [oktopus_worker, modem_bridge, doctor]

@@ -40,6 +40,7 @@ class TwilioSms:
 			raise ServiceError(
 				_("Twilio is not configured: set the account SID, auth token and sender number.")
 			)
+		self.account_sid = account_sid
 		self.sender = to_e164(sender)
 		self.status_callback = status_callback or None
 		self._client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
@@ -68,3 +69,13 @@ class TwilioSms:
 		except OSError as err:  # timeouts and refused connections from requests
 			raise ServiceError(_("Twilio could not be reached: {0}"), err, retryable=True) from err
 		return SentSms(sid=message.sid, status=message.status, to=recipient)
+
+	def check(self) -> None:
+		"""One cheap authenticated call (the account itself): ServiceError when Twilio refuses the
+		credentials or cannot be reached."""
+		try:
+			self._client.api.v2010.accounts(self.account_sid).fetch()
+		except TwilioRestException as err:
+			raise ServiceError(_("Twilio refused the account: {0}"), err.msg or err.status) from err
+		except (TwilioException, OSError) as err:
+			raise ServiceError(_("Twilio could not be reached: {0}"), err, retryable=True) from err

@@ -46,6 +46,17 @@ class BridgeClient:
 			)
 		raise _error(status, body)
 
+	def check(self) -> None:
+		"""Whether the bridge answers and takes our token, without touching a modem: an empty read
+		is refused as a bad request (400) once the token is accepted, 401 before."""
+		response = self.http.request("POST", "/read", json={}, expect=ANSWERED)
+		if response.status_code == 401:
+			raise ServiceError(
+				_("The modem bridge refused our token: check the modem bridge token in settings.")
+			)
+		if response.status_code != 400:
+			raise _error(response.status_code, _json(response))
+
 	def close(self) -> None:
 		self.http.close()
 
@@ -63,3 +74,10 @@ def _error(status: int, body) -> ServiceError:
 	return ServiceError(
 		_("{0} refused the request: HTTP {1} {2}"), SERVICE, status, text, retryable=retryable
 	)
+
+
+def _json(response):
+	try:
+		return response.json()
+	except ValueError:
+		return None

@@ -8,7 +8,7 @@ from frappe.utils import flt, getdate, nowdate
 
 from gigafibre.errors import ServiceError
 from gigafibre.payments.events import Payment
-from gigafibre.payments.stripe_client import StripePayments
+from gigafibre.payments.stripe_client import SETUP_CODES, StripePayments
 
 MODE_OF_PAYMENT = "Stripe"
 
@@ -23,8 +23,20 @@ def translated(err: ServiceError) -> str:
 	return _(err.message).format(*err.args_)
 
 
+# What a customer reads when Stripe is not set up; staff get the alert instead.
+CUSTOMER_UNAVAILABLE = "Online payment is temporarily unavailable; we will contact you."
+ALERT_TITLE = "Stripe is not set up: customers cannot pay online"
+ALERT_MESSAGE = "A customer was asked to pay online, but Stripe is not configured or refuses the secret key. Set the Stripe secret key in Gigafibre Settings (the Gigafibre Health page shows what is missing), then contact the customers who could not pay."
+
+
 def raise_for(err: ServiceError):
-	"""A Stripe failure as a translated Frappe error (503 when trying later may work)."""
+	"""A Stripe failure as a translated Frappe error (503 when trying later may work). Stripe not
+	set up answers the customer's sentence (503) and alerts staff once, never the instruction."""
+	if getattr(err, "code", None) in SETUP_CODES:
+		from gigafibre.health.alerts import alert_staff
+
+		alert_staff("stripe-not-set-up", ALERT_TITLE, ALERT_MESSAGE)
+		frappe.throw(_(CUSTOMER_UNAVAILABLE), exc=PaymentUnavailable)
 	frappe.throw(translated(err), exc=PaymentUnavailable if err.retryable else frappe.ValidationError)
 
 

@@ -18,6 +18,12 @@ from gigafibre.i18n import _
 ZERO_DECIMAL = frozenset("bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split())
 
 
+# Codes of the errors that say Stripe is not set up (staff's business, never the customer's).
+NOT_CONFIGURED = "gigafibre_not_configured"
+KEY_REFUSED = "gigafibre_key_refused"
+SETUP_CODES = frozenset({NOT_CONFIGURED, KEY_REFUSED})
+
+
 class PaymentError(ServiceError):
 	"""Stripe refused or failed. `code`/`decline_code` are Stripe's, `payment_intent` the id it names."""
 
@@ -76,7 +82,9 @@ class StripePayments:
 		locale: str = "fr-CA",
 	):
 		if not secret_key:
-			raise PaymentError(_("Stripe is not configured: set the secret key in Gigafibre Settings."))
+			raise PaymentError(
+				_("Stripe is not configured: set the secret key in Gigafibre Settings."), code=NOT_CONFIGURED
+			)
 		self.locale = locale
 		client = stripe.StripeClient(
 			secret_key,
@@ -215,6 +223,12 @@ class StripePayments:
 			payment_method=_id_of(intent.get("payment_method")),
 		)
 
+	# ------------------------------------------------------------ health
+	def check(self) -> None:
+		"""One cheap authenticated call (the account's balance): PaymentError when the key is refused
+		or Stripe cannot be reached."""
+		self._call(self._api.balance.retrieve, {})
+
 	# ------------------------------------------------------------ errors
 	def _call(self, method, params, options=None):
 		try:
@@ -227,7 +241,8 @@ class StripePayments:
 			) from err
 		except stripe.AuthenticationError as err:
 			raise PaymentError(
-				_("Stripe refused the secret key: check the Stripe settings in Gigafibre Settings.")
+				_("Stripe refused the secret key: check the Stripe settings in Gigafibre Settings."),
+				code=KEY_REFUSED,
 			) from err
 		except stripe.APIConnectionError as err:
 			raise PaymentError(_("Stripe could not be reached; try again later."), retryable=True) from err

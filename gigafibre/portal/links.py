@@ -13,6 +13,8 @@ from frappe.utils import add_to_date, now_datetime
 from gigafibre.auth import magic_link
 from gigafibre.auth.service import issue_recorded, link_secret, refuse
 from gigafibre.errors import InvalidValue, ServiceError
+from gigafibre.health.alerts import alert_staff
+from gigafibre.health.service import portal_base_url
 from gigafibre.jobs import enqueue as enqueue_job
 from gigafibre.portal.identity import parse_identifier
 from gigafibre.throttle import count_this_hour
@@ -23,6 +25,10 @@ LINK_LIFETIME = timedelta(hours=24)
 SESSION_LIFETIME = timedelta(hours=24)
 # Links one identifier may ask for in an hour, whatever the IP.
 PER_IDENTIFIER_PER_HOUR = 5
+NO_PORTAL_TITLE = "Portal links are not sent: the portal address is not set"
+NO_PORTAL_MESSAGE = "A customer asked for a portal link, but the Customer Portal Base URL is empty in Gigafibre Settings, so no link was sent. Set it (see the Gigafibre Health page); the customer can then ask again."
+NO_EMAIL_TITLE = "Emails are not sent: no default outgoing Email Account"
+NO_EMAIL_MESSAGE = "A customer asked for a portal link by email, but no default outgoing Email Account is set up, so no email was sent. Create one (see the Gigafibre Health page)."
 
 
 def request(identifier: str) -> None:
@@ -40,10 +46,17 @@ def deliver(kind: str, value: str, over_limit: bool = False) -> list[str]:
 	"""Background job: one link per customer the identifier belongs to, by the same channel."""
 	if over_limit:
 		return []
+	customers = customers_for(kind, value)
+	if customers and not portal_base_url():
+		# The site's own address would open the desk's login page: no link leaves, staff hear of it.
+		alert_staff("portal-base-url-unset", NO_PORTAL_TITLE, NO_PORTAL_MESSAGE)
+		return []
 	sent = []
-	for customer in customers_for(kind, value):
+	for customer in customers:
 		try:
 			sent.append(_send_link(customer, kind, value))
+		except frappe.OutgoingEmailError:
+			alert_staff("outgoing-email-unset", NO_EMAIL_TITLE, NO_EMAIL_MESSAGE)
 		except ServiceError as err:
 			# One customer's failure (SMS opt-out, Twilio down) must not keep the others' links.
 			frappe.log_error(

@@ -54,6 +54,18 @@ class VisionClient:
 			http_options.base_url = base_url.rstrip("/") + "/"
 		self._client = genai.Client(api_key=api_key, http_options=http_options)
 
+	def check(self) -> None:
+		"""One cheap authenticated call (the model's description): ServiceError when the key is
+		refused, the model unknown or Gemini cannot be reached."""
+		try:
+			self._client.models.get(model=self.model)
+		except genai_errors.APIError as err:
+			if err.code in (401, 403) or (err.code == 400 and "API key" in str(err.message)):
+				raise ServiceError(_("Photo reading was refused: check the Gemini API key.")) from err
+			raise ServiceError(_("Photo reading failed: {0}"), err.message or err.code) from err
+		except (httpx.HTTPError, TimeoutError) as err:
+			raise ServiceError(_("Photo reading could not be reached; try again."), retryable=True) from err
+
 	def barcodes(self, image: PreparedImage) -> list[dict]:
 		codes = normalize.barcodes(self._ask("barcodes", image))
 		if not codes:
