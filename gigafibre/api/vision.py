@@ -68,14 +68,14 @@ def invoice() -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-def create_purchase_invoice(invoice: dict | str) -> dict:
-	"""A draft Purchase Invoice from a reviewed `invoice` (as returned by `invoice`)."""
+def create_purchase_invoice(invoice: dict) -> dict:
+	"""A draft Purchase Invoice from a reviewed `invoice` (as returned by `invoice`; a JSON object
+	sent as text is decoded before this runs, see gigafibre/endpoints)."""
 	_allow(INVOICE_ROLES, tokens=False)
 	frappe.has_permission("Purchase Invoice", "create", throw=True)
-	data = frappe.parse_json(invoice) if isinstance(invoice, str) else invoice
-	if not isinstance(data, dict) or not (data.get("supplier_name") or data.get("supplier_tax_id")):
+	if not (invoice.get("supplier_name") or invoice.get("supplier_tax_id")):
 		frappe.throw(_("Give the invoice as read, with its supplier."))
-	return {"purchase_invoice": draft_purchase_invoice(data)}
+	return {"purchase_invoice": draft_purchase_invoice(invoice)}
 
 
 def _allow(roles: frozenset[str], tokens: bool) -> None:

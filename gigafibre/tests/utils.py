@@ -150,6 +150,7 @@ def post_raw(
 	500 before any app code runs.)"""
 	import json
 
+	from frappe.auth import validate_auth
 	from frappe.handler import execute_cmd
 	from werkzeug.test import EnvironBuilder
 	from werkzeug.wrappers import Request
@@ -176,6 +177,7 @@ def post_raw(
 		form = {**request.args, **request.form}
 	frappe.local.form_dict = frappe._dict(form, cmd=method)
 	try:
+		validate_auth()  # what frappe.app does before any handler (auth_hooks included)
 		return execute_cmd(method)
 	finally:
 		frappe.set_user("Administrator")

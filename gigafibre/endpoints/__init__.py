@@ -1,0 +1,1 @@
+"""What every whitelisted endpoint of the app goes through before it runs (see `hook`)."""
