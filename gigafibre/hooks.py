@@ -89,7 +89,7 @@ persistent_cache_keys = ["gigafibre:olt_optical_episodes*"]
 # ---------------------------------------------------------------- scheduler
 scheduler_events = {
 	"cron": {
-		"* * * * *": ["gigafibre.tasks.wake_flow_runs"],
+		"* * * * *": ["gigafibre.tasks.wake_flow_runs", "gigafibre.tasks.sweep_outbox"],
 		"*/5 * * * *": ["gigafibre.tasks.poll_olts"],
 	},
 	"hourly": ["gigafibre.tasks.retry_failed_webhooks"],

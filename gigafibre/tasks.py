@@ -23,3 +23,9 @@ def poll_olts() -> None:
 	from gigafibre.network.tasks import poll_olts as poll
 
 	poll()
+
+
+def sweep_outbox() -> None:
+	from gigafibre.messaging.outbox import sweep
+
+	sweep()

@@ -6,6 +6,7 @@ A failure raises; the runner retries with backoff and, after the last attempt, f
 with the message shown on the Flow Run.
 """
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -89,10 +90,28 @@ def _target(params: dict, run: RunContext) -> tuple[str, str]:
 
 @action("send_sms")
 def send_sms(params: dict, run: RunContext) -> dict:
-	from gigafibre.messaging.service import sms_client
+	"""Through the outbox, attempted at once: Sent gives Twilio's SID; a timeout (Unknown) is left
+	to the outbox, which looks the message up before sending it again, so the step succeeds; a
+	refusal or an error that sent nothing fails the step (its row rolled back with it), which the
+	runner retries. Keyed by run, number and text: a retried step never queues it twice."""
+	from gigafibre.messaging import outbox
+	from gigafibre.messaging.twilio_sms import checked_sms
 
-	sent = sms_client().send(params["to"], params["body"])
-	return {"sid": sent.sid, "status": sent.status, "to": sent.to}
+	to, body = checked_sms(params["to"], params["body"])
+	key = hashlib.sha256(f"{to}\n{body}".encode()).hexdigest()[:32]
+	name = outbox.queue(
+		"SMS",
+		to,
+		body,
+		reference_doctype=run.reference_doctype,
+		reference_name=run.reference_name,
+		dedupe_key=f"flow:{run.run}:{key}",
+		now=True,
+	)
+	sent = outbox.status(name)
+	if sent.status in ("Failed", "Queued"):
+		raise ServiceError("{0}", sent.last_error or sent.status, retryable=sent.status == "Queued")
+	return {"sid": sent.provider_id, "status": sent.status, "to": to, "message": name}
 
 
 @action("send_email")

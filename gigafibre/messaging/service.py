@@ -1,7 +1,10 @@
 """Messaging clients built from Gigafibre Settings (the Frappe side of `messaging/`).
 
-One way to send an SMS: `send_sms(to, body)` (or `sms_client().send(...)`, the same guarded
-client). Both refuse a number whose customer answered STOP, before any request leaves.
+One way to send an SMS now, while a person waits for the answer: `send_sms(to, body)` (or
+`sms_client().send(...)`, the same guarded client). Both refuse a number whose customer answered
+STOP, before any request leaves. Everything sent from a background step goes through the outbox
+instead (`gigafibre.messaging.outbox`: stored first, sent by a job, finished by a sweep), and so
+does `send_to_contact`.
 """
 
 import frappe
@@ -9,23 +12,25 @@ import frappe
 from gigafibre.errors import InvalidValue, ServiceError
 from gigafibre.i18n import _
 from gigafibre.messaging.phone import to_e164
-from gigafibre.messaging.twilio_sms import SentSms, TwilioSms
+from gigafibre.messaging.twilio_sms import DEFAULT_TIMEOUT, SentSms, TwilioSms
 
 STATUS_PATH = "/api/method/gigafibre.api.webhooks.twilio.status"
 OPT_OUT_FIELD = "gigafibre_sms_opt_out"
+# Seconds for one Twilio request (tests shorten it).
+SMS_TIMEOUT = DEFAULT_TIMEOUT
 
 
 class OptOutAwareSms(TwilioSms):
 	"""The Twilio client, refusing numbers that opted out (STOP) before sending anything."""
 
-	def send(self, to: str, body: str) -> SentSms:
+	def send(self, to: str, body: str, sent_since=None) -> SentSms:
 		try:
 			recipient = to_e164(to)
 		except InvalidValue:
 			recipient = None  # the client names the bad number
 		if recipient and is_opted_out(recipient):
 			raise ServiceError(_("{0} asked not to receive SMS (STOP): the message was not sent."), recipient)
-		return super().send(to, body)
+		return super().send(to, body, sent_since=sent_since)
 
 
 def status_callback_url(settings=None) -> str | None:
@@ -43,6 +48,7 @@ def sms_client() -> TwilioSms:
 		sender=settings.twilio_from_number,
 		api_base=settings.twilio_api_base or None,
 		status_callback=status_callback_url(settings),
+		timeout=SMS_TIMEOUT,
 	)
 
 
@@ -51,13 +57,21 @@ def send_sms(to: str, body: str) -> SentSms:
 	return sms_client().send(to, body)
 
 
-def send_to_contact(contact: str, subject: str, html: str, sms_text: str, **email_options) -> None:
-	"""One message to whichever `contact` is: an email address (queued email, `subject` and `html`)
-	or a mobile number (SMS, `sms_text`). `ServiceError` when the SMS cannot be sent."""
-	if "@" in contact:
-		frappe.sendmail(recipients=[contact], subject=subject, message=html, now=False, **email_options)
-	else:
-		send_sms(contact, sms_text)
+def send_to_contact(
+	contact: str,
+	subject: str,
+	html: str,
+	sms_text: str,
+	reference_doctype: str | None = None,
+	reference_name: str | None = None,
+) -> str:
+	"""One message to whichever `contact` is: an email address (`subject` and `html`) or a mobile
+	number (SMS, `sms_text`), stored in the outbox in the caller's transaction and sent by a job
+	(`outbox.queue_to_contact`); the Outgoing Message. Refused here only when it cannot be sent at
+	all (a bad number, no text); STOP and Twilio's answers are the outbox's."""
+	from gigafibre.messaging.outbox import queue_to_contact
+
+	return queue_to_contact(contact, subject, html, sms_text, reference_doctype, reference_name)
 
 
 def is_opted_out(phone: str) -> bool:

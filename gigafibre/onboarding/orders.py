@@ -11,7 +11,6 @@ import json
 import frappe
 from frappe import _
 
-from gigafibre.jobs import enqueue as enqueue_job
 from gigafibre.onboarding import addresses, catalog, contracts, order_request
 from gigafibre.onboarding.address import PLANNED, SERVICEABLE
 from gigafibre.onboarding.transaction import one_transaction
@@ -65,8 +64,11 @@ def place(identifier: str, request: order_request.OrderRequest, raw: dict) -> di
 		order.save(ignore_permissions=True)
 		if not company:
 			quote.db_set({"gigafibre_contract_status": "Sent", "gigafibre_contract_method": method})
-	# Once, for a new order (a replay answers without sending it again).
-	enqueue_job("gigafibre.onboarding.acceptance.send_contract_link", order_name=order.name)
+	# Once, for a new order (a replay answers without sending it again): stored in the outbox with
+	# the order, sent by its job.
+	from gigafibre.onboarding.acceptance import send_contract_link
+
+	send_contract_link(order.name)
 	return _with_contract(order.name)
 
 

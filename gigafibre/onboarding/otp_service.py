@@ -14,7 +14,6 @@ from frappe import _
 from gigafibre.auth import magic_link
 from gigafibre.auth.service import link_secret
 from gigafibre.errors import InvalidValue, ServiceError
-from gigafibre.jobs import enqueue as enqueue_job
 from gigafibre.onboarding import otp
 from gigafibre.portal.identity import parse_identifier
 from gigafibre.throttle import count_this_hour
@@ -35,12 +34,11 @@ class CodeRefused(frappe.AuthenticationError):
 
 
 def request(identifier: str | None) -> None:
-	"""Count the request, then generate, store and send the code in a background job (the code
-	never sits in the queue's arguments)."""
+	"""Count the request, then generate and store the code and queue its message, with the request
+	(stored first: `messaging.outbox` sends it, and clears its text once sent)."""
 	kind, value = parse_identifier(identifier)
 	count = count_this_hour("checkout-otp-requests", value)
-	enqueue_job(
-		"gigafibre.onboarding.otp_service.deliver",
+	deliver(
 		kind=kind,
 		value=value,
 		over_limit=count > PER_IDENTIFIER_PER_HOUR,

@@ -1,7 +1,8 @@
 """Passwordless portal access: a link by SMS or email, exchanged once for a 24 h session.
 
 `request` answers the same way, in the same time, whether or not a customer matches: the lookup
-and the sending happen in a background job.
+and the sending happen in a background step, stored first in the outbox (`queue_call`), so a lost
+job loses no link.
 """
 
 from datetime import datetime, timedelta, timezone
@@ -15,7 +16,7 @@ from gigafibre.auth.service import issue_recorded, link_secret, refuse
 from gigafibre.errors import InvalidValue, ServiceError
 from gigafibre.health.alerts import alert_staff
 from gigafibre.health.service import portal_base_url
-from gigafibre.jobs import enqueue as enqueue_job
+from gigafibre.messaging.outbox import queue_call
 from gigafibre.portal.identity import parse_identifier
 from gigafibre.throttle import count_this_hour
 
@@ -34,7 +35,7 @@ NO_EMAIL_MESSAGE = "A customer asked for a portal link by email, but no default 
 def request(identifier: str) -> None:
 	kind, value = parse_identifier(identifier)
 	count = count_this_hour("portal-link-requests", value)
-	enqueue_job(
+	queue_call(
 		"gigafibre.portal.links.deliver",
 		kind=kind,
 		value=value,

@@ -12,7 +12,6 @@ from frappe.utils import add_to_date, get_url, now_datetime
 
 from gigafibre.auth import magic_link
 from gigafibre.auth.service import issue_recorded, refuse, verify_recorded
-from gigafibre.jobs import enqueue as enqueue_job
 
 TECH_SCOPE = "tech"
 
@@ -35,35 +34,57 @@ def issue_link(technician: str, dispatch_job: str | None = None) -> tuple[str, s
 
 
 def send_link(technician: str, dispatch_job: str | None = None) -> str:
-	"""Issue a link and queue its SMS; returns the Technician Link, whose SMS status tells the outcome."""
+	"""Issue a link and queue its SMS in the outbox (stored with the link, sent by a job); returns
+	the Technician Link, whose SMS status tells the outcome (`record_sms_outcome`)."""
 	mobile = frappe.db.get_value("Technician", technician, "mobile")
 	if not mobile:
 		frappe.throw(_("Technician {0} has no mobile number to send the link to.").format(technician))
 	token, url, name = issue_link(technician, dispatch_job)
 	frappe.db.set_value("Technician Link", name, {"sent_to": mobile, "sms_status": "Queued"})
-	enqueue_job(
-		"gigafibre.tech.links.deliver",
-		link=name,
-		url=url,
+	from gigafibre.messaging.outbox import queue
+
+	queue(
+		"SMS",
+		mobile,
+		_link_sms(url),
+		reference_doctype="Technician Link",
+		reference_name=name,
+		secret=True,
+		on_outcome="gigafibre.tech.links.record_sms_outcome",
 	)
 	return name
 
 
-def deliver(link: str, url: str) -> None:
-	"""Background job: the SMS itself. The URL travels only in the job, never in a stored field."""
-	from gigafibre.errors import ServiceError
-	from gigafibre.messaging.service import sms_client
-
-	record = frappe.get_doc("Technician Link", link)
-	body = _("Gigafibre: your jobs for today: {0} (valid {1} h)").format(
+def _link_sms(url: str) -> str:
+	return _("Gigafibre: your jobs for today: {0} (valid {1} h)").format(
 		url, frappe.db.get_single_value("Gigafibre Settings", "link_lifetime_hours") or 24
 	)
-	try:
-		sms_client().send(record.sent_to, body)
-	except ServiceError as err:
-		record.db_set({"sms_status": "Failed", "sms_error": _(err.message).format(*err.args_)})
-		return
-	record.db_set({"sms_status": "Sent", "sms_error": None})
+
+
+def record_sms_outcome(outcome: dict) -> None:
+	"""The outbox's word on a link's SMS (Sent or Failed), shown on the Technician Link."""
+	values = {
+		"sms_status": outcome["status"],
+		"sms_error": outcome.get("error") if outcome["status"] == "Failed" else None,
+	}
+	frappe.db.set_value("Technician Link", outcome["reference_name"], values)
+
+
+def deliver(link: str, url: str) -> None:
+	"""A job queued before the outbox (jobs already in the queue): its SMS, through the outbox now."""
+	from gigafibre.messaging.outbox import queue
+
+	record = frappe.get_doc("Technician Link", link)
+	queue(
+		"SMS",
+		record.sent_to,
+		_link_sms(url),
+		reference_doctype="Technician Link",
+		reference_name=link,
+		secret=True,
+		on_outcome="gigafibre.tech.links.record_sms_outcome",
+		dedupe_key=f"technician-link:{link}",
+	)
 
 
 def technician_for_token(token: str | None) -> str:
