@@ -10,7 +10,12 @@ def oktopus_worker(context) -> None:
 	"""Run the Oktopus MQTT worker: device online/offline/heartbeat → Service Equipment and flows."""
 	import frappe
 
-	from gigafibre.network.device_events import handle
+	from gigafibre.network.device_events import (
+		WORKER_STATE_EVERY,
+		handle,
+		worker_client_id,
+		worker_state_recorder,
+	)
 	from gigafibre.network.oktopus_mqtt import run_worker
 
 	site = get_site(context)
@@ -19,6 +24,10 @@ def oktopus_worker(context) -> None:
 	settings = frappe.get_single("Gigafibre Settings")
 	if not settings.oktopus_mqtt_host:
 		raise click.ClickException("Set the Oktopus MQTT host in Gigafibre Settings first.")
+	import logging
+
+	# "connected" and "disconnected" (with the broker and the session) in the worker's log
+	logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 	try:
 		run_worker(
 			handle,
@@ -27,6 +36,10 @@ def oktopus_worker(context) -> None:
 			username=settings.oktopus_mqtt_username or None,
 			password=settings.get_password("oktopus_mqtt_password", raise_exception=False) or None,
 			tls=bool(settings.oktopus_mqtt_tls),
+			# A persistent session: nothing published while the worker is away is lost.
+			client_id=worker_client_id(),
+			on_state=worker_state_recorder(),
+			state_every=WORKER_STATE_EVERY,
 		)
 	finally:
 		frappe.destroy()

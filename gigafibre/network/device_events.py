@@ -6,12 +6,24 @@ The MQTT worker (gigafibre/network/oktopus_mqtt.py) runs long-lived under
 (gigafibre/network/tasks.py) calls `change_status` for the ONTs whose ONU changed state.
 """
 
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
 import frappe
 from frappe.utils import convert_utc_to_system_timezone
 
 from gigafibre.network.oktopus_mqtt import DeviceEvent
 
 STATUS = {"online": "Online", "offline": "Offline", "heartbeat": "Online"}
+
+# The worker's state for the health page, in Redis under the site's prefix (`frappe.cache`):
+# a dict, `OktopusMqttWorker.state()` — connected, client_id, broker, last_message_at,
+# connected_at, disconnected_at (ISO 8601, UTC), counters, updated_at. Written by the worker on each
+# connection and disconnection and every WORKER_STATE_EVERY seconds; read with `worker_status()`.
+WORKER_STATE_KEY = "gigafibre:oktopus-worker-state"
+WORKER_STATE_EVERY = 15
+# Beyond this without a report the worker is taken for gone (killed, host down).
+WORKER_STATE_STALE = timedelta(seconds=3 * WORKER_STATE_EVERY)
 
 
 def apply(event: DeviceEvent) -> str | None:
@@ -56,6 +68,41 @@ def _equipment_for(event: DeviceEvent) -> str | None:
 			if name:
 				return name
 	return None
+
+
+def worker_client_id() -> str:
+	"""The worker's fixed MQTT client id, one per site: the broker keeps its session (and queues
+	device messages) under it while the worker is away. Run one worker per site."""
+	return f"gigafibre-{frappe.local.site}"
+
+
+def worker_state_recorder() -> Callable[[dict], None]:
+	"""The worker's `on_state`: stores its state where `worker_status` reads it. Called from the
+	worker's threads, so it only talks to Redis (the key is made here, in the worker's main thread)."""
+	cache = frappe.cache
+	key = cache.make_key(WORKER_STATE_KEY)
+
+	def record(state: dict) -> None:
+		cache.set_value(key, state, expires_in_sec=7 * 24 * 3600, shared=True)
+
+	return record
+
+
+def worker_status() -> dict | None:
+	"""The Oktopus MQTT worker as the health page shows it, or None when it never reported: its last
+	state (see WORKER_STATE_KEY), with `connected` false and `stale` true when it stopped reporting
+	(then `disconnected_at` is its last report, if it never said it disconnected)."""
+	state = frappe.cache.get_value(WORKER_STATE_KEY, expires=True)
+	if not isinstance(state, dict):
+		return None
+	state = dict(state)
+	updated = state.get("updated_at")
+	stale = not updated or datetime.fromisoformat(updated) < datetime.now(timezone.utc) - WORKER_STATE_STALE
+	state["stale"] = stale
+	if stale and state.get("connected"):
+		state["connected"] = False
+		state["disconnected_at"] = updated
+	return state
 
 
 def handle(event: DeviceEvent) -> None:
