@@ -21,7 +21,8 @@ after_migrate = [
 	"gigafibre.payments.setup.ensure_custom_fields",
 	"gigafibre.onboarding.setup.ensure_custom_fields",
 	"gigafibre.install.ensure_seed_flows",
-	"gigafibre.portal.auth.ensure_portal_user",
+	"gigafibre.portal.setup.ensure_custom_fields",
+	"gigafibre.printing.invoice.ensure_default_format",
 ]
 
 # ---------------------------------------------------------------- customer portal
@@ -29,6 +30,11 @@ after_migrate = [
 # Last, once the user is known: every gigafibre endpoint's parameters checked against its
 # signature, a clear 400 instead of a 500 (gigafibre/endpoints/hook.py).
 auth_hooks = ["gigafibre.portal.auth.authenticate", "gigafibre.endpoints.hook.check_parameters"]
+
+# Each customer's sessions run as its own portal user, which reaches through Frappe's own doors
+# (/api/resource, frappe.client, reports) only the rows it owns.
+has_permission = {"*": "gigafibre.portal.auth.has_permission"}
+permission_query_conditions = {"*": "gigafibre.portal.auth.query_conditions"}
 
 fixtures = [
 	{"dt": "Role", "filters": [["name", "in", ["Dispatcher", "Technician", "Gigafibre Manager"]]]},
@@ -38,7 +44,13 @@ fixtures = [
 # Document events become catalog events (gigafibre/flows/events.py); the hook only enqueues.
 doc_events = {
 	"Payment Entry": {"on_submit": "gigafibre.flows.doc_events.payment_entry_submitted"},
-	"Sales Invoice": {"on_submit": "gigafibre.flows.doc_events.sales_invoice_submitted"},
+	"Sales Invoice": {
+		"on_submit": "gigafibre.flows.doc_events.sales_invoice_submitted",
+		"validate": "gigafibre.onboarding.item_names.localize",
+	},
+	# Item rows named in the customer's language (gigafibre/onboarding/item_names.py).
+	"Quotation": {"validate": "gigafibre.onboarding.item_names.localize"},
+	"Sales Order": {"validate": "gigafibre.onboarding.item_names.localize"},
 	"Issue": {
 		"after_insert": [
 			"gigafibre.network.outages.attach_ticket",
@@ -63,6 +75,18 @@ gigafibre_flow_methods = []
 # ---------------------------------------------------------------- desk
 # Conversations: "Reply by SMS / email / portal" on the Issue form.
 doctype_js = {"Issue": "public/js/issue.js"}
+
+# ---------------------------------------------------------------- printing
+# What the "Gigafibre Invoice" print format calls, each in the print language.
+jinja = {
+	"methods": [
+		"gigafibre.printing.invoice.gigafibre_money",
+		"gigafibre.printing.invoice.gigafibre_qty",
+		"gigafibre.printing.invoice.gigafibre_date",
+		"gigafibre.printing.invoice.gigafibre_amount_in_words",
+		"gigafibre.printing.invoice.gigafibre_payable_total",
+	]
+}
 
 # ---------------------------------------------------------------- pages opened from a link
 # The technician's SMS link: /j/<token> (gigafibre/www/j.py); a web order's contract:
@@ -90,8 +114,9 @@ persistent_cache_keys = ["gigafibre:olt_optical_episodes*"]
 scheduler_events = {
 	"cron": {
 		"* * * * *": ["gigafibre.tasks.wake_flow_runs", "gigafibre.tasks.sweep_outbox"],
+		"*/2 * * * *": ["gigafibre.tasks.sweep_unfinished_webhooks", "gigafibre.tasks.sweep_stale_flow_runs"],
 		"*/5 * * * *": ["gigafibre.tasks.poll_olts"],
 	},
-	"hourly": ["gigafibre.tasks.retry_failed_webhooks"],
+	"hourly": ["gigafibre.tasks.retry_failed_webhooks", "gigafibre.tasks.finish_signed_contracts"],
 	"daily": ["gigafibre.tasks.charge_preauthorized_payments"],
 }

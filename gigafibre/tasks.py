@@ -7,10 +7,28 @@ def wake_flow_runs() -> None:
 	wake_due_runs()
 
 
+def sweep_unfinished_webhooks() -> None:
+	from gigafibre.webhooks.intake import sweep
+
+	sweep()
+
+
+def sweep_stale_flow_runs() -> None:
+	from gigafibre.flows.runner import sweep_stale_runs
+
+	sweep_stale_runs()
+
+
 def retry_failed_webhooks() -> None:
 	from gigafibre.webhooks.intake import retry_failed
 
 	retry_failed()
+
+
+def finish_signed_contracts() -> None:
+	from gigafibre.onboarding.contract_document import finish_pending
+
+	finish_pending()
 
 
 def charge_preauthorized_payments() -> None:

@@ -105,6 +105,12 @@ def main() -> int:
 			frappe.db.rollback()
 			web_order = frappe.get_doc("Web Order", order["order"])
 			quote = frappe.get_doc("Quotation", web_order.quotation)
+			if quote.gigafibre_contract_pdf_status != "Made":
+				# The PDF is a background job: without a worker on this bench, run it here.
+				from gigafibre.onboarding import contract_document
+
+				contract_document.make(web_order.name)
+				frappe.db.commit()
 			files = frappe.get_all(
 				"File",
 				filters={"attached_to_doctype": "Quotation", "attached_to_name": quote.name},

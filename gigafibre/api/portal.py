@@ -52,8 +52,23 @@ def invoice(name: str) -> dict:
 
 @frappe.whitelist(methods=["GET"])
 def invoice_pdf(name: str) -> None:
+	"""The invoice as PDF; 503 (in French) when it cannot be made right now (wkhtmltopdf)."""
+	from gigafibre.portal.contracts import pdf_not_ready
+
+	customer = current_customer()
+	account.own_invoice(customer, name)
+	try:
+		content = account.invoice_pdf(customer, name)
+	except (OSError, frappe.ValidationError) as err:
+		if isinstance(err, frappe.DoesNotExistError | frappe.PermissionError):
+			raise
+		frappe.clear_messages()
+		frappe.log_error(
+			title=_("Invoice PDF not made"), reference_doctype="Sales Invoice", reference_name=name
+		)
+		pdf_not_ready()
 	frappe.local.response.filename = f"{name}.pdf"
-	frappe.local.response.filecontent = account.invoice_pdf(current_customer(), name)
+	frappe.local.response.filecontent = content
 	frappe.local.response.type = "pdf"
 
 
@@ -120,3 +135,25 @@ def referral() -> dict:
 	from gigafibre.onboarding.referrals import summary_for
 
 	return summary_for(current_customer())
+
+
+# ------------------------------------------------------------ signed contracts
+
+
+@frappe.whitelist(methods=["GET"])
+def contracts() -> list[dict]:
+	"""The customer's signed contracts (their web orders), newest first."""
+	from gigafibre.portal import contracts as signed
+
+	return signed.contracts(current_customer())
+
+
+@frappe.whitelist(methods=["GET"])
+def contract_pdf(name: str) -> None:
+	"""The signed contract of one of the customer's web orders, as PDF; 503 while it is being made."""
+	from gigafibre.portal import contracts as signed
+
+	file_name, content = signed.contract_pdf(current_customer(), name)
+	frappe.local.response.filename = file_name
+	frappe.local.response.filecontent = content
+	frappe.local.response.type = "pdf"

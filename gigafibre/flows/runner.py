@@ -3,16 +3,26 @@
 The document hook (`dispatch_event`) reads one cached entry and enqueues at most one job; the
 background job (`handle_event`) starts and resumes runs, performs their actions and writes
 every step to the Flow Run log. The engine (`flows/engine.py`) decides everything else.
+
+Stored first, finished later: a run is committed before its first action starts, and each
+action's outcome is committed with the next state, before the next action. A Running run holds
+a lease (`leased_until`) while its worker performs the current step; the sweep
+(`sweep_stale_runs`) hands a run whose lease lapsed to `recover_run` (the lost attempt counts,
+the action is requested again or the run fails with the reason), and the desk's Retry may
+restart it. Scheduler ticks only enqueue; the work is done in jobs.
 """
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import frappe
 from frappe import _
-from frappe.utils import get_datetime, now_datetime
+from frappe.utils import add_to_date, get_datetime, now_datetime
 
+from gigafibre import recovery
 from gigafibre.flows import engine
+from gigafibre.flows import recovery as lost_runs
 from gigafibre.flows.actions import RunContext, perform
 from gigafibre.flows.errors import ExpressionError
 from gigafibre.jobs import enqueue as enqueue_job
@@ -110,8 +120,15 @@ def handle_event(
 	snapshot = _snapshot(snapshot)
 	context = {**extra_context(snapshot), **(context or {})}
 	dedupe_key = str(context.pop("dedupe_key", "") or "")
-	for template in enabled_templates(event, doctype, own_only=own_templates_only):
-		start_run(template.name, event, doctype, name, snapshot, context, dedupe_key)
+	# Every run this event starts is stored and committed before the first of them acts.
+	begun = [
+		begun
+		for template in enabled_templates(event, doctype, own_only=own_templates_only)
+		if (begun := begin_run(template.name, event, doctype, name, snapshot, context, dedupe_key))
+	]
+	commit_step()
+	for run, template, step in begun:
+		drive(run, template, step)
 	for run_name in frappe.get_all(
 		"Flow Run",
 		filters={
@@ -172,6 +189,23 @@ def start_run(
 	dedupe_key: str = "",
 ) -> str | None:
 	"""Start one run unless its condition says no or the same event already started it."""
+	begun = begin_run(template_name, event, doctype, name, snapshot, context, dedupe_key)
+	if not begun:
+		return None
+	drive(*begun)
+	return begun[0].name
+
+
+def begin_run(
+	template_name: str,
+	event: str,
+	doctype: str | None,
+	name: str | None,
+	snapshot: dict,
+	context: dict,
+	dedupe_key: str = "",
+) -> tuple | None:
+	"""Insert the run in its first state (nothing performed yet): (run, template, step to drive)."""
 	template = load_template(template_name)
 	if template is None:
 		return None
@@ -201,6 +235,7 @@ def start_run(
 			"run_key": key,
 			"status": "Running",
 			"started_at": now,
+			"leased_until": recovery.lease_until(now, lease_seconds()),
 		}
 	)
 	frappe.db.savepoint("flow_run_insert")
@@ -210,14 +245,19 @@ def start_run(
 		# Another worker started it between our check and our insert.
 		frappe.db.rollback(save_point="flow_run_insert")
 		return None
-	drive(run, template, step)
-	return run.name
+	store(run, step.state)
+	# Its log is stored: drive goes on from the same state without appending it again.
+	return run, template, engine.Step(replace(step.state, log=[]), step.effects)
 
 
 def drive(run, template: engine.FlowTemplate, step: engine.Step) -> None:
-	"""Store each state the engine returns and perform its actions until the run pauses or ends."""
+	"""Store each state the engine returns and perform its actions until the run pauses or ends.
+
+	Each state is committed before the action it requests starts: a run exists before its first
+	effect, and an action's outcome is kept (with the action's own writes) before the next one."""
 	while True:
 		store(run, step.state)
+		commit_step()
 		if not step.effects:
 			return
 		effect = step.effects[0]
@@ -236,7 +276,6 @@ def drive(run, template: engine.FlowTemplate, step: engine.Step) -> None:
 			frappe.clear_messages()
 			step = engine.action_failed(template, step.state, _error_text(err), now_datetime())
 		else:
-			_commit()  # an action done is never done twice because a later step broke
 			step = engine.action_succeeded(template, step.state, output, now_datetime())
 
 
@@ -248,6 +287,10 @@ def store(run, state: engine.RunState) -> None:
 	run.waiting_event = state.waiting_event
 	run.attempts = state.attempts
 	run.last_error = state.last_error
+	# Running: a worker performs the current step and holds the run until the lease lapses.
+	run.leased_until = (
+		recovery.lease_until(now_datetime(), lease_seconds()) if state.status == engine.RUNNING else None
+	)
 	for entry in state.log:
 		run.append(
 			"log",
@@ -288,7 +331,7 @@ def load_template(name: str) -> engine.FlowTemplate | None:
 
 
 def wake_due_runs() -> int:
-	"""Scheduler, every minute: resume runs whose wait or retry delay is over."""
+	"""Scheduler, every minute: enqueue one job per run whose wait or retry delay is over."""
 	due = frappe.get_all(
 		"Flow Run",
 		filters={"status": "Waiting", "wake_at": ("<=", now_datetime())},
@@ -297,33 +340,111 @@ def wake_due_runs() -> int:
 		limit=WAKE_BATCH,
 	)
 	for name in due:
-		resume_run(name)
-		_commit()
+		enqueue_job(
+			"gigafibre.flows.runner.resume_run", job_id=f"flow-run-wake:{name}", deduplicate=True, name=name
+		)
 	return len(due)
 
 
 def resume_run(name: str) -> None:
+	"""Job: resume a Waiting run whose wake_at has come (a late or repeated job finds it moved on)."""
 	run = frappe.get_doc("Flow Run", name, for_update=True)
+	if run.status != engine.WAITING or not run.wake_at or get_datetime(run.wake_at) > now_datetime():
+		return
 	template = load_template(run.flow_template)
 	if template is None:
 		store(run, engine.cancel(run_state(run), now_datetime()).state)
 		return
-	doc = None
+	drive(run, template, engine.resume_on_time(template, run_state(run), now_datetime(), doc=_reference(run)))
+
+
+def _reference(run) -> dict | None:
+	"""The run's document as it is now, or None when it is gone."""
 	if (
 		run.reference_doctype
 		and run.reference_name
 		and frappe.db.exists(run.reference_doctype, run.reference_name)
 	):
-		doc = _snapshot(frappe.get_doc(run.reference_doctype, run.reference_name))
-	drive(run, template, engine.resume_on_time(template, run_state(run), now_datetime(), doc=doc))
+		return _snapshot(frappe.get_doc(run.reference_doctype, run.reference_name))
+	return None
+
+
+def lease_seconds() -> int:
+	from frappe.utils.background_jobs import get_queues_timeout
+
+	return recovery.lease_seconds(get_queues_timeout().get("short"))
+
+
+def lease_lapsed(run, now=None) -> bool:
+	"""Whether `run` was left Running by a lost worker."""
+	return recovery.run_lease_lapsed(
+		run.status,
+		get_datetime(run.leased_until) if run.leased_until else None,
+		get_datetime(run.modified) if run.modified else None,
+		now or now_datetime(),
+		lease_seconds(),
+	)
+
+
+def sweep_stale_runs() -> int:
+	"""Scheduler, every two minutes: enqueue `recover_run` for each run whose lease lapsed."""
+	now = now_datetime()
+	stale = frappe.get_all(
+		"Flow Run",
+		filters={"status": "Running", "leased_until": ("<=", now)},
+		pluck="name",
+		order_by="leased_until asc",
+		limit=WAKE_BATCH,
+	) + frappe.get_all(
+		"Flow Run",  # runs stored before leases existed
+		filters={
+			"status": "Running",
+			"leased_until": ("is", "not set"),
+			"modified": ("<", add_to_date(now, seconds=-lease_seconds())),
+		},
+		pluck="name",
+		limit=WAKE_BATCH,
+	)
+	for name in stale:
+		enqueue_job(
+			"gigafibre.flows.runner.recover_run",
+			job_id=f"flow-run-recover:{name}",
+			deduplicate=True,
+			name=name,
+		)
+	return len(stale)
+
+
+def recover_run(name: str) -> None:
+	"""Job: a run its worker left Running. The lost attempt counts (the action's outcome is
+	unknown); the action is performed again, or waits out its backoff, or the run fails with
+	"Worker lost during step X" after the template's last attempt."""
+	run = frappe.get_doc("Flow Run", name, for_update=True)
+	now = now_datetime()
+	if not lease_lapsed(run, now):
+		return  # finished meanwhile, or a live worker holds it
+	template = load_template(run.flow_template)
+	if template is None:
+		store(run, engine.cancel(run_state(run), now).state)
+		return
+	lapsed_at = (
+		get_datetime(run.leased_until)
+		if run.leased_until
+		else add_to_date(get_datetime(run.modified), seconds=lease_seconds())
+	)
+	drive(run, template, lost_runs.worker_lost(template, run_state(run), lapsed_at, now, doc=_reference(run)))
 
 
 def retry_run(name: str) -> None:
+	"""Job (the desk's Retry): a Failed run, or one its worker left Running, from its current step."""
 	run = frappe.get_doc("Flow Run", name, for_update=True)
 	template = load_template(run.flow_template)
 	if template is None:
 		frappe.throw(_("Flow template {0} no longer exists.").format(run.flow_template))
-	drive(run, template, engine.retry(template, run_state(run), now_datetime()))
+	if run.status == engine.FAILED:
+		drive(run, template, engine.retry(template, run_state(run), now_datetime()))
+	elif lease_lapsed(run):
+		drive(run, template, lost_runs.retry_lost(template, run_state(run), now_datetime()))
 
 
 def cancel_run(name: str) -> None:
@@ -338,7 +459,9 @@ def _error_text(err: Exception) -> str:
 	return str(err) or err.__class__.__name__
 
 
-def _commit() -> None:
-	# Tests run inside one transaction that is rolled back at the end.
+def commit_step() -> None:
+	"""Keep what is stored so far (runs are driven in jobs, never in a request a person waits on).
+	Bench tests run in one transaction that is rolled back: no commit there; they patch this to
+	see what would be committed when."""
 	if not frappe.flags.in_test:
 		frappe.db.commit()

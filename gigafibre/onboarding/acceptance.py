@@ -3,11 +3,14 @@
 Residential orders are signed through a signed link (`/contract/<token>`, a JWT of scope
 `contract` whose id is recorded on the Web Order); commercial ones through DocuSeal, whose
 webhook (stored in Webhook Event first) reports the signature. Either way `complete` then writes,
-in one transaction: the acceptance and the contract PDF on the Quotation (submitted), the Sales
-Order (ERPNext makes the Customer from the Lead), the Service Location, the deposit invoice (the
-order's one-time fees) and the referral credits; then `on_contract_signed` fires on the
-Quotation (context: `web_order`, `method`; `customer` is the new Customer). The Stripe Checkout page for the deposit is asked for after that transaction, so a Stripe
-outage never loses a signature; the contract page asks again later.
+in one transaction: the acceptance and the text accepted on the Quotation (submitted), the Sales
+Order with its Customer (made from the Lead, see `_customer`), the Service Location, the deposit
+invoice (the order's one-time fees) and the referral credits; then `on_contract_signed` fires on
+the Quotation (context: `web_order`, `method`; `customer` is the new Customer). What the customer
+need not wait for runs after that transaction commits, as background jobs: the contract's PDF and
+the customer's copy (`contract_document`; a PDF that cannot be made never refuses a signature) and
+the Stripe Checkout page for the deposit (a Stripe outage never loses a signature either; the
+contract page shows it being prepared, then asks again on demand).
 
 Why a Sales Order and not an ERPNext Subscription: the subscription needs Subscription Plans per
 item and bills from its own schedule; the Sales Order keeps the quotation's lines and ERPNext's
@@ -35,8 +38,10 @@ from jinja2.sandbox import SandboxedEnvironment
 from gigafibre.auth import magic_link
 from gigafibre.auth.service import link_secret, refuse
 from gigafibre.errors import GigafibreError, ServiceError
-from gigafibre.onboarding import catalog, contracts, docuseal
+from gigafibre.jobs import enqueue as enqueue_job
+from gigafibre.onboarding import catalog, contract_document, contracts, customer_naming, docuseal
 from gigafibre.onboarding.address import address_key
+from gigafibre.onboarding.order_request import quantity
 from gigafibre.onboarding.transaction import one_transaction
 from gigafibre.validation import user_errors
 
@@ -46,6 +51,8 @@ _CONTRACT_JINJA = SandboxedEnvironment(autoescape=True)
 
 # Stripe Checkout pages expire after 24 h: a stored one is reused for a little less.
 PAYMENT_PAGE_REUSE = timedelta(hours=23)
+# Set while the background job makes an order's payment page (the page shows it being prepared).
+_PREPARING = "gigafibre:payment-page-preparing:"
 NBSP = "\u00a0"
 
 
@@ -152,31 +159,12 @@ def _items(quote) -> list[dict]:
 			"item_code": i.item_code,
 			"name": (web[i.item_code].gigafibre_name_fr if i.item_code in web else None) or i.item_name,
 			"kind": (web[i.item_code].gigafibre_kind if i.item_code in web else None) or "",
-			"qty": i.qty,
+			"qty": quantity(i.qty),
 			"rate": i.rate,
 			"amount": i.amount,
 		}
 		for i in quote.items
 	]
-
-
-def contract_pdf(html: str, acceptance: contracts.Acceptance) -> bytes:
-	"""The contract with its acceptance record underneath, as PDF (wkhtmltopdf)."""
-	from frappe.utils.pdf import get_pdf
-
-	methods = (contracts.SIGNED_LINK, contracts.DOCUSEAL, contracts.ON_BEHALF)
-	rows = "".join(
-		f"<tr><th>{frappe.utils.escape_html(_(label))}</th>"
-		f"<td>{frappe.utils.escape_html(_(value) if value in methods else value)}</td></tr>"
-		for label, value in contracts.certificate(acceptance)
-	)
-	page = (
-		'<html><head><meta charset="utf-8"><style>body{font-family:sans-serif;font-size:11pt}'
-		"table{border-collapse:collapse;width:100%}td,th{border:1px solid #999;padding:4px;text-align:left}"
-		f"</style></head><body>{html}<h2>{frappe.utils.escape_html(_('Acceptance record'))}</h2>"
-		f"<table>{rows}</table></body></html>"
-	)
-	return get_pdf(page)
 
 
 # ------------------------------------------------------------------ the page's view
@@ -217,13 +205,21 @@ def state(order) -> dict:
 			"paid": flt(invoice.outstanding_amount) <= 0,
 			"payment_url": order.payment_url if flt(invoice.outstanding_amount) > 0 else None,
 		}
+		result["deposit"]["payment_pending"] = bool(
+			not result["deposit"]["paid"]
+			and not result["deposit"]["payment_url"]
+			and frappe.cache.get_value(_PREPARING + order.name)
+		)
 	return result
 
 
 def page(order) -> dict:
 	"""What a contract link opens: the state (with the deposit's payment page once signed) and,
 	while a residential contract awaits its signature, its text, SHA-256 and whose name to type."""
-	if order.contract_status == "Signed":
+	if order.contract_status == "Signed" and not frappe.cache.get_value(_PREPARING + order.name):
+		# On demand (the background job is done, or was lost): the row lock waits for a job still
+		# calling Stripe and then reads what it stored, so two pages are never made at once.
+		order = frappe.get_doc("Web Order", order.name, for_update=True)
 		ensure_payment_page(order)
 		order.reload()
 	result = state(order)
@@ -309,10 +305,23 @@ def _client() -> tuple[str | None, str | None]:
 
 
 def _sign(order, acceptance: contracts.Acceptance, html: str) -> dict:
-	"""Everything an acceptance creates, then the deposit's payment page; the order's state."""
-	complete(order, acceptance, contract_pdf(html, acceptance))
-	ensure_payment_page(order)
+	"""Everything an acceptance creates; the PDF and the deposit's payment page after it commits.
+	The order's state (the payment page shown as being prepared)."""
+	complete(order, acceptance, html=html)
+	after_acceptance(order)
+	if frappe.session.user == "Guest":
+		# What ERPNext said while making the records (a customer renamed, a credit allocated) is
+		# for staff, and may name other customers: nothing of it reaches a guest.
+		frappe.clear_messages()
+	order.reload()
 	return state(order)
+
+
+def after_acceptance(order) -> None:
+	"""Background jobs, run once the acceptance commits: the contract's PDF and the customer's
+	copy, and the deposit's Stripe page."""
+	contract_document.enqueue(order.name)
+	request_payment_page(order)
 
 
 def _state_after_wait(order) -> dict:
@@ -417,16 +426,20 @@ def handle_docuseal(webhook_event) -> str:
 		method=contracts.DOCUSEAL,
 		reference=outcome.submission_id,
 	)
-	complete(order, acceptance, pdf or None)
-	ensure_payment_page(order)
+	complete(order, acceptance, pdf=pdf or None)
+	contract_document.enqueue(order.name)
+	ensure_payment_page(order)  # already in a background job
 	return order.name
 
 
 # ------------------------------------------------------------------ what accepting creates
 
 
-def complete(order, acceptance: contracts.Acceptance, pdf: bytes | None) -> None:
-	"""Everything an accepted contract creates, in one transaction (see the module docstring)."""
+def complete(
+	order, acceptance: contracts.Acceptance, html: str | None = None, pdf: bytes | None = None
+) -> None:
+	"""Everything an accepted contract creates, in one transaction (see the module docstring):
+	`html` is the text accepted (its PDF is made afterwards), `pdf` a document signed elsewhere."""
 	from gigafibre.flows import dispatch_event
 	from gigafibre.onboarding import referrals
 
@@ -445,6 +458,9 @@ def complete(order, acceptance: contracts.Acceptance, pdf: bytes | None) -> None
 				"gigafibre_accepted_user_agent": acceptance.user_agent,
 				"gigafibre_contract_hash": acceptance.contract_hash,
 				"gigafibre_contract_reference": acceptance.reference,
+				"gigafibre_contract_text": html,
+				"gigafibre_contract_pdf_status": contract_document.PENDING,
+				"gigafibre_contract_pdf_attempts": 0,
 			}
 		)
 		quote.flags.ignore_permissions = True
@@ -453,11 +469,18 @@ def complete(order, acceptance: contracts.Acceptance, pdf: bytes | None) -> None
 		else:
 			quote.save()
 		if pdf:
-			_attach(quote.name, f"contrat-{order.name}.pdf", pdf)
-		sales_order = _sales_order(quote)
+			file = contract_document.attach(quote.name, f"contrat-{order.name}.pdf", pdf)
+			quote.db_set(
+				{
+					"gigafibre_contract_pdf": file.file_url,
+					"gigafibre_contract_pdf_status": contract_document.MADE,
+				},
+				update_modified=False,
+			)
+		sales_order = _sales_order(quote, order)
 		customer = sales_order.customer
 		location = _service_location(order, customer)
-		deposit = _deposit_invoice(sales_order)
+		deposit = _deposit_invoice(sales_order, order.name)
 		referral = referrals.apply(order, customer) if order.referral_code else None
 		order.update(
 			{
@@ -499,19 +522,15 @@ def complete(order, acceptance: contracts.Acceptance, pdf: bytes | None) -> None
 		)
 
 
-def _attach(quotation: str, file_name: str, content: bytes) -> None:
-	from frappe.utils.file_manager import save_file
-
-	save_file(file_name, content, "Quotation", quotation, is_private=1)
-
-
-def _sales_order(quote):
-	"""ERPNext's own Quotation → Sales Order mapping, which makes the Customer from the Lead."""
+def _sales_order(quote, order):
+	"""ERPNext's own Quotation → Sales Order mapping, for the Customer made from the Lead."""
 	from erpnext.selling.doctype.quotation.quotation import _make_sales_order
 
 	group = frappe.db.get_single_value("Selling Settings", "customer_group") or frappe.db.get_value(
 		"Customer Group", {"is_group": 0}, "name"
 	)
+	if quote.quotation_to == "Lead":
+		_customer(quote.party_name, group, order)
 	sales_order = _make_sales_order(quote.name, customer_group=group, ignore_permissions=True)
 	days = cint(frappe.db.get_single_value("Gigafibre Settings", "install_lead_days") or 7)
 	delivery = add_days(nowdate(), max(days, 0))
@@ -522,6 +541,30 @@ def _sales_order(quote):
 	sales_order.insert()
 	sales_order.submit()
 	return sales_order
+
+
+def _customer(lead: str, group: str, order) -> str:
+	"""The Customer of a Lead: the one made from it earlier, else a new one by ERPNext's Lead
+	mapping. Named after the customer, ERPNext's "- 1" for a second of the same name is replaced by
+	the service address's postal code (see `customer_naming`); another naming (a series) is kept."""
+	from erpnext.crm.doctype.lead.lead import _make_customer
+
+	existing = frappe.db.get_value("Customer", {"lead_name": lead}, "name")
+	if existing:
+		return existing
+	customer = frappe.get_doc(_make_customer(lead, ignore_permissions=True))
+	customer.customer_group = group
+	customer.flags.ignore_permissions = True
+	name = None
+	if (frappe.defaults.get_global_default("cust_master_name") or "Customer Name") == "Customer Name":
+		name = customer_naming.customer_id(
+			customer.customer_name,
+			order.postal_code,
+			order.name,
+			lambda candidate: bool(frappe.db.exists("Customer", candidate)),
+		)
+	customer.insert(set_name=name)
+	return customer.name
 
 
 def _service_location(order, customer: str) -> str:
@@ -574,7 +617,7 @@ def _service_location(order, customer: str) -> str:
 	return location.name
 
 
-def _deposit_invoice(sales_order) -> str | None:
+def _deposit_invoice(sales_order, web_order: str) -> str | None:
 	"""The order's one-time fees (Items of web kind "Fee"), invoiced now with their taxes; None
 	when the order has none."""
 	from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice
@@ -587,11 +630,32 @@ def _deposit_invoice(sales_order) -> str | None:
 	# The amount the contract states, to the cent: no rounding to the dollar on this one.
 	invoice.disable_rounded_total = 1
 	invoice.calculate_taxes_and_totals()
-	invoice.remarks = _("Deposit for web order {0}").format(sales_order.name)
+	invoice.remarks = _("Deposit for web order {0}").format(web_order)
 	invoice.flags.ignore_permissions = True
 	invoice.insert()
 	invoice.submit()
 	return invoice.name
+
+
+def request_payment_page(order) -> None:
+	"""The deposit's Stripe page, made by a background job once the acceptance commits."""
+	if not order.deposit_invoice:
+		return
+	frappe.cache.set_value(_PREPARING + order.name, 1, expires_in_sec=30)
+	enqueue_job(
+		"gigafibre.onboarding.acceptance.make_payment_page",
+		order_name=order.name,
+		job_id=f"gigafibre-payment-page-{order.name}",
+		deduplicate=True,
+	)
+
+
+def make_payment_page(order_name: str) -> None:
+	"""Background job: the deposit's Stripe page (see `ensure_payment_page`)."""
+	try:
+		ensure_payment_page(frappe.get_doc("Web Order", order_name, for_update=True))
+	finally:
+		frappe.cache.delete_value(_PREPARING + order_name)
 
 
 def ensure_payment_page(order) -> None:
@@ -625,3 +689,6 @@ def ensure_payment_page(order) -> None:
 		{"payment_url": url, "payment_url_created_at": now_datetime(), "contract_error": None},
 		update_modified=False,
 	)
+	# Kept even when a page view (a GET, which Frappe rolls back) made it: Stripe has the page and
+	# its customer now.
+	frappe.local.flags.commit = True

@@ -126,3 +126,9 @@ def _text(value: str | None, missing: str) -> str:
 		# ERPNext refuses them in the names of the records an order creates (Contact, Customer).
 		raise InvalidValue(_("Names and addresses cannot contain < or >."))
 	return text
+
+
+def quantity(value) -> int | float:
+	"""A quantity as people write it: 1, not 1.0 (ERPNext keeps quantities as floats)."""
+	number = float(value or 0)
+	return int(number) if number.is_integer() else number

@@ -11,6 +11,7 @@ import json
 import frappe
 from frappe import _
 
+from gigafibre.messaging.language import request_language
 from gigafibre.onboarding import addresses, catalog, contracts, order_request
 from gigafibre.onboarding.address import PLANNED, SERVICEABLE
 from gigafibre.onboarding.transaction import one_transaction
@@ -122,6 +123,8 @@ def _claim(
 				"city": request.city,
 				"postal_code": request.postal_code,
 				"serviceability": status,
+				# What background jobs write to this household in, and their Customer's language.
+				"language": request_language(),
 				"request": json.dumps(raw, ensure_ascii=False, sort_keys=True, default=str),
 			}
 		).insert(ignore_permissions=True)
@@ -146,7 +149,12 @@ def summary(name: str) -> dict:
 				"quotation": quote.name,
 				"currency": quote.currency,
 				"items": [
-					{"item_code": i.item_code, "name": i.item_name, "qty": i.qty, "amount": i.amount}
+					{
+						"item_code": i.item_code,
+						"name": i.item_name,
+						"qty": order_request.quantity(i.qty),
+						"amount": i.amount,
+					}
 					for i in quote.items
 				],
 				"net_total": quote.net_total,
@@ -209,6 +217,8 @@ def _lead(identifier: str, request: order_request.OrderRequest, company: str) ->
 			"last_name": request.last_name,
 			field: identifier,
 			"company": company,
+			# ERPNext copies it to the Customer made from this Lead.
+			"language": request_language(),
 			# A company name makes ERPNext's Lead -> Customer a Company customer of that name.
 			"company_name": request.company_name or lead.company_name or None,
 		}

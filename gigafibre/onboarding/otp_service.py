@@ -24,6 +24,7 @@ CHECKOUT_LIFETIME = timedelta(minutes=30)
 PER_IDENTIFIER_PER_HOUR = 5
 SAME_ANSWER = "If this address or number can receive it, a code is on its way."
 REFUSED = "This code is not valid or has expired. Ask for a new one."
+CHECKOUT_REFUSED = "Your verification has expired or is not valid. Ask for a new code to confirm your email or mobile number, then order again."
 
 _RECORD = "gigafibre:checkout-otp:"
 _ATTEMPTS = "gigafibre:checkout-otp-attempts:"
@@ -102,8 +103,9 @@ def checkout_identifier(token: str | None) -> str:
 	"""The verified email or phone behind a checkout token (for the order endpoint)."""
 	try:
 		return magic_link.verify(_secret(), token, CHECKOUT_SCOPE, _now()).subject
-	except InvalidValue as err:
-		frappe.throw(_(err.message).format(*err.args_), exc=frappe.AuthenticationError)
+	except InvalidValue:
+		# The customer typed a code, not a link: say so in their terms.
+		frappe.throw(_(CHECKOUT_REFUSED), exc=frappe.AuthenticationError, title=_("Verification"))
 
 
 def _refuse():

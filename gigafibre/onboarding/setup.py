@@ -116,6 +116,56 @@ QUOTATION_FIELDS = [
 		"insert_after": "gigafibre_contract_hash",
 		**_ACCEPTANCE,
 	},
+	# The signed contract's PDF, made after the acceptance (gigafibre.onboarding.contract_document).
+	{
+		"fieldname": "gigafibre_contract_pdf_status",
+		"fieldtype": "Select",
+		"label": "Contract PDF",
+		"options": "\nPending\nMade\nFailed",
+		"insert_after": "gigafibre_contract_reference",
+		"description": "Made in the background after the signature; Failed says why it is still missing.",
+		**_ACCEPTANCE,
+	},
+	{
+		"fieldname": "gigafibre_contract_pdf",
+		"fieldtype": "Attach",
+		"label": "Signed Contract",
+		"insert_after": "gigafibre_contract_pdf_status",
+		**_ACCEPTANCE,
+		"depends_on": "gigafibre_contract_pdf",
+	},
+	{
+		"fieldname": "gigafibre_contract_pdf_error",
+		"fieldtype": "Small Text",
+		"label": "Why the PDF Is Missing",
+		"insert_after": "gigafibre_contract_pdf",
+		**_ACCEPTANCE,
+		"depends_on": "eval:doc.gigafibre_contract_pdf_status=='Failed'",
+	},
+	{
+		"fieldname": "gigafibre_contract_pdf_attempts",
+		"fieldtype": "Int",
+		"label": "PDF Attempts",
+		"insert_after": "gigafibre_contract_pdf_error",
+		**_ACCEPTANCE,
+		"hidden": 1,
+	},
+	{
+		"fieldname": "gigafibre_contract_copy_sent_at",
+		"fieldtype": "Datetime",
+		"label": "Copy Sent to the Customer",
+		"insert_after": "gigafibre_contract_pdf_attempts",
+		**_ACCEPTANCE,
+		"depends_on": "gigafibre_contract_copy_sent_at",
+	},
+	{
+		"fieldname": "gigafibre_contract_text",
+		"fieldtype": "Long Text",
+		"label": "Contract Text Accepted",
+		"insert_after": "gigafibre_contract_copy_sent_at",
+		**_ACCEPTANCE,
+		"hidden": 1,
+	},
 ]
 
 CUSTOMER_FIELDS = [

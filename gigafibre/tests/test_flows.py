@@ -1,12 +1,14 @@
 """The flow runtime end to end: document events -> Flow Runs -> actions, waits, retries, desk."""
 
 import json
+from contextlib import contextmanager
+from unittest.mock import patch
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_to_date, now_datetime
 
-from gigafibre.flows import dispatch_event
+from gigafibre.flows import dispatch_event, runner
 from gigafibre.flows.runner import cancel_run, clear_cache, event_listeners, retry_run, wake_due_runs
 from gigafibre.tests.peers import LoopbackPeer, Reply
 from gigafibre.tests.utils import (
@@ -492,3 +494,212 @@ class TestActions(FlowTestCase):
 		from gigafibre.flows.actions import REGISTRY
 
 		self.assertEqual(set(REGISTRY), set(ACTIONS))
+
+
+class Killed(BaseException):
+	"""The worker and its work-horse killed (SIGKILL) during an action: nothing after it runs."""
+
+
+class TestLostWorkers(FlowTestCase):
+	"""Runs are stored first: committed before their first action, each outcome as it happens; a
+	run its worker left Running is taken up by the sweep, or by Retry, once its lease lapsed."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.location = make_location(address_line1="14 rue des Pertes")
+		cls.technician = make_technician(full_name="Tech Perdu")
+
+	def tearDown(self):
+		# Each test's template only: the next test's events start none of them.
+		for name in frappe.get_all("Flow Template", filters={"enabled": 1}, pluck="name"):
+			frappe.db.set_value("Flow Template", name, "enabled", 0)
+		clear_cache()
+		super().tearDown()
+
+	def make_job(self, **fields):
+		return frappe.get_doc(
+			{
+				"doctype": "Dispatch Job",
+				"subject": "Réparation",
+				"job_type": "Repair",
+				"service_location": self.location.name,
+				**fields,
+			}
+		).insert()
+
+	def lost_template(self, title: str, **fields):
+		return make_template(
+			title,
+			"on_job_assigned",
+			[
+				{
+					"step_id": "todo",
+					"step_type": "action",
+					"action": "create_todo",
+					"params": {"description": "Perdu {{ doc.name }}"},
+				}
+			],
+			reference_doctype="Dispatch Job",
+			**fields,
+		)
+
+	def todos(self, job) -> int:
+		return frappe.db.count("ToDo", {"description": f"Perdu {job.name}"})
+
+	def left_running(self, template):
+		"""A run whose worker was killed inside its first action."""
+		job = self.make_job()
+		with patch("gigafibre.flows.runner.perform", side_effect=Killed), self.assertRaises(Killed):
+			runner.handle_event("on_job_assigned", "Dispatch Job", job.name, job.as_dict(), {})
+		(name,) = runs_for(template.name)
+		run = frappe.get_doc("Flow Run", name)
+		self.assertEqual((run.status, run.current_step, run.attempts), ("Running", "todo", 1))
+		self.assertGreater(run.leased_until, now_datetime())
+		self.assertEqual(self.todos(job), 0)
+		return job, run
+
+	def lapse(self, run) -> None:
+		frappe.db.set_value(
+			"Flow Run",
+			run.name,
+			"leased_until",
+			add_to_date(now_datetime(), minutes=-2),
+			update_modified=False,
+		)
+
+	@contextmanager
+	def jobs_of(self, run_name: str):
+		"""The runner's jobs, inline, for this test's run only (the site may hold others' runs)."""
+		enqueued: list[tuple] = []
+		real = runner.enqueue_job
+
+		def only_ours(method, **kwargs):
+			enqueued.append((method, kwargs.get("name"), kwargs.get("job_id")))
+			if kwargs.get("name") == run_name:
+				real(method, **kwargs)
+
+		with patch.object(runner, "enqueue_job", only_ours):
+			yield enqueued
+
+	def test_run_committed_before_its_first_action_and_each_outcome_as_it_happens(self):
+		template = make_template(
+			"_Test commits",
+			"on_job_assigned",
+			[
+				{
+					"step_id": "first",
+					"step_type": "action",
+					"action": "create_todo",
+					"params": {"description": "Premier {{ doc.name }}"},
+				},
+				{
+					"step_id": "second",
+					"step_type": "action",
+					"action": "create_todo",
+					"params": {"description": "Second {{ doc.name }}"},
+				},
+			],
+			reference_doctype="Dispatch Job",
+		)
+		committed = []
+
+		def observe():
+			for name in runs_for(template.name):
+				run = frappe.get_doc("Flow Run", name)
+				committed.append(
+					(
+						run.status,
+						run.current_step,
+						run.log[-1].outcome,
+						frappe.db.count("ToDo", {"description": f"Premier {run.reference_name}"}),
+						frappe.db.count("ToDo", {"description": f"Second {run.reference_name}"}),
+					)
+				)
+
+		with patch("gigafibre.flows.runner.commit_step", observe):
+			self.make_job(technician=self.technician.name)
+		self.assertEqual(committed[0], ("Running", "first", "action_requested", 0, 0))
+		self.assertIn(("Running", "second", "action_requested", 1, 0), committed)
+		self.assertEqual(committed[-1], ("Completed", "second", "completed", 1, 1))
+
+	def test_run_left_running_by_a_lost_worker_is_resumed_by_the_sweep_once(self):
+		template = self.lost_template("_Test lost worker", max_attempts=3, retry_backoff_seconds=60)
+		job, run = self.left_running(template)
+		with self.jobs_of(run.name) as enqueued:
+			runner.sweep_stale_runs()
+		self.assertNotIn(run.name, [name for _, name, _ in enqueued])  # its lease is live
+		runner.recover_run(run.name)  # a stray job: the live lease keeps the run
+		self.assertEqual(run.reload().status, "Running")
+		with self.assertRaises(frappe.ValidationError):
+			run.retry_run()  # nor may a person retry it while its worker may be at it
+
+		self.lapse(run)
+		with self.jobs_of(run.name) as enqueued:
+			runner.sweep_stale_runs()
+			runner.sweep_stale_runs()
+		self.assertIn(
+			("gigafibre.flows.runner.recover_run", run.name, f"flow-run-recover:{run.name}"), enqueued
+		)
+		run.reload()
+		self.assertEqual((run.status, run.leased_until), ("Completed", None))
+		self.assertEqual(self.todos(job), 1)
+		lost = [row for row in run.log if row.outcome == "action_retry"]
+		self.assertEqual(len(lost), 1)
+		self.assertIn("Worker lost during step todo", lost[0].message)
+
+	def test_retry_from_the_desk_restarts_a_run_left_running_once(self):
+		template = self.lost_template("_Test lost retry")
+		job, run = self.left_running(template)
+		self.lapse(run)
+		with patch("frappe.enqueue") as queued:
+			frappe.get_doc("Flow Run", run.name).retry_run()
+		self.assertEqual(queued.call_args.kwargs["job_id"], f"flow-run-retry:{run.name}")
+		retry_run(run.name)
+		retry_run(run.name)  # pressed twice
+		self.assertEqual(run.reload().status, "Completed")
+		self.assertEqual(self.todos(job), 1)
+		self.assertIn("failed", [row.outcome for row in run.log])
+
+	def test_last_attempt_lost_fails_the_run_with_the_reason(self):
+		template = self.lost_template("_Test lost last", max_attempts=1)
+		job, run = self.left_running(template)
+		self.lapse(run)
+		with self.jobs_of(run.name):
+			runner.sweep_stale_runs()
+		run.reload()
+		self.assertEqual((run.status, run.last_error), ("Failed", "Worker lost during step todo."))
+		self.assertEqual(self.todos(job), 0)
+		retry_run(run.name)
+		self.assertEqual(run.reload().status, "Completed")
+		self.assertEqual(self.todos(job), 1)
+
+	def test_the_minute_tick_only_enqueues(self):
+		template = make_template(
+			"_Test tick",
+			"on_job_assigned",
+			[
+				{"step_id": "pause", "step_type": "wait", "wait_kind": "duration", "wait_seconds": 3600},
+				{
+					"step_id": "todo",
+					"step_type": "action",
+					"action": "create_todo",
+					"params": {"description": "Perdu {{ doc.name }}"},
+				},
+			],
+			reference_doctype="Dispatch Job",
+		)
+		job = self.make_job(technician=self.technician.name)
+		(name,) = runs_for(template.name)
+		frappe.db.set_value("Flow Run", name, "wake_at", add_to_date(now_datetime(), minutes=-1))
+		with patch.object(runner, "enqueue_job") as queued:
+			wake_due_runs()
+		(call,) = [c for c in queued.call_args_list if c.kwargs.get("name") == name]
+		self.assertEqual(call.args, ("gigafibre.flows.runner.resume_run",))
+		self.assertEqual((call.kwargs["job_id"], call.kwargs["deduplicate"]), (f"flow-run-wake:{name}", True))
+		self.assertEqual(frappe.db.get_value("Flow Run", name, "status"), "Waiting")
+		self.assertEqual(self.todos(job), 0)
+		runner.resume_run(name)
+		runner.resume_run(name)  # the same job twice: once
+		self.assertEqual(frappe.db.get_value("Flow Run", name, "status"), "Completed")
+		self.assertEqual(self.todos(job), 1)

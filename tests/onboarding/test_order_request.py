@@ -70,3 +70,10 @@ def test_angle_brackets_are_refused_with_a_clear_message():
 		order_request.parse(
 			"order-key-0001", [{"item_code": "P"}], "<b>Marie</b>", "T", "1", "rue A", "Laval", "H7N1A1"
 		)
+
+
+def test_quantities_read_as_people_write_them():
+	from gigafibre.onboarding.order_request import quantity
+
+	assert (quantity(1.0), quantity("2"), quantity(1.5), quantity(None)) == (1, 2, 1.5, 0)
+	assert isinstance(quantity(1.0), int)

@@ -10,7 +10,12 @@ frappe.ui.form.on("Flow Run", {
 				)
 			);
 		}
-		if (frm.doc.status === "Failed") {
+		// Running past its lease: the worker performing the step was lost.
+		const lost =
+			frm.doc.status === "Running" &&
+			frm.doc.leased_until &&
+			frappe.datetime.str_to_obj(frm.doc.leased_until) <= new Date();
+		if (frm.doc.status === "Failed" || lost) {
 			frm.add_custom_button(__("Retry"), () => frm.call("retry_run").then(() => frm.reload_doc()));
 		}
 		if (frm.doc.last_error) {

@@ -23,6 +23,7 @@ class FlowRun(Document):
 		finished_at: DF.Datetime
 		flow_template: DF.Link
 		last_error: DF.SmallText
+		leased_until: DF.Datetime | None
 		log: DF.Table[FlowRunLog]
 		reference_doctype: DF.Link
 		reference_name: DF.DynamicLink
@@ -43,10 +44,13 @@ class FlowRun(Document):
 
 	@frappe.whitelist()
 	def retry_run(self) -> None:
-		"""Queue the retry: the run's actions may call outside services, never inside a request."""
+		"""Queue the retry: the run's actions may call outside services, never inside a request.
+		A run left Running by a lost worker (its lease lapsed) may be retried too."""
 		self.check_permission("write")
-		if self.status != "Failed":
-			frappe.throw(_("Only a failed run can be retried."))
+		from gigafibre.flows.runner import lease_lapsed
+
+		if self.status != "Failed" and not lease_lapsed(self):
+			frappe.throw(_("Only a failed run, or one whose worker was lost, can be retried."))
 		frappe.enqueue(
 			"gigafibre.flows.runner.retry_run",
 			queue="short",

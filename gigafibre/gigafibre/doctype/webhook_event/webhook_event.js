@@ -3,7 +3,10 @@
 
 frappe.ui.form.on("Webhook Event", {
 	refresh(frm) {
-		if (["Failed", "Received"].includes(frm.doc.status)) {
+		const lapsed =
+			frm.doc.status === "Processing" &&
+			(!frm.doc.leased_until || frappe.datetime.str_to_obj(frm.doc.leased_until) < new Date());
+		if (["Failed", "Received"].includes(frm.doc.status) || lapsed) {
 			frm.add_custom_button(__("Retry"), () => frm.call("retry").then(() => frm.reload_doc()));
 		}
 	},

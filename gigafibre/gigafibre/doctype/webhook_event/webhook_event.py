@@ -20,21 +20,27 @@ class WebhookEvent(Document):
 		event_id: DF.Data
 		event_type: DF.Data
 		headers: DF.Code
+		leased_until: DF.Datetime | None
 		processed_at: DF.Datetime
 		raw_body: DF.LongText
 		received_at: DF.Datetime
 		source: DF.Literal["Stripe", "Twilio", "Uptime Kuma", "3CX", "DocuSeal", "Other"]
-		status: DF.Literal["Received", "Processed", "Failed", "Ignored"]
+		status: DF.Literal["Received", "Processing", "Processed", "Failed", "Ignored"]
 	# end: auto-generated types
 
 	@frappe.whitelist()
 	def retry(self) -> None:
-		"""Process a failed event again (its raw body is kept), in the background."""
+		"""Process a failed or unfinished event again (its raw body is kept), in the background."""
 		self.check_permission("write")
+		from frappe.utils import get_datetime, now_datetime
+
+		from gigafibre.recovery import redelivery_processes
 		from gigafibre.webhooks.intake import enqueue_processing, handler_for
 
 		handler = handler_for(self.source)
-		if self.status not in ("Failed", "Received") or not handler:
+		if not handler or not redelivery_processes(
+			self.status, get_datetime(self.leased_until) if self.leased_until else None, now_datetime()
+		):
 			frappe.throw(_("Only a failed or unprocessed event of a known source can be retried."))
 		enqueue_processing(self.name, handler)
 		frappe.msgprint(_("Retry queued."), alert=True)
