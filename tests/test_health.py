@@ -56,9 +56,15 @@ def test_a_fresh_site_has_a_failing_line_for_each_thing_not_set_up():
 	assert overall(list(lines.values())) == FAIL
 
 
-def test_missing_fields_are_named():
+def test_missing_fields_are_named_by_their_labels():
 	line = by_key(evaluate(Facts(settings={"stripe_secret_key": True})))["integration.stripe"]
 	assert (line.status, line.detail_args) == (FAIL, ("stripe_webhook_secret",))
+	labels = {
+		"stripe_secret_key": "Stripe Secret Key",
+		"stripe_webhook_secret": "Stripe Webhook Signing Secret",
+	}
+	line = by_key(evaluate(Facts(labels=labels)))["integration.stripe"]
+	assert line.detail_args == ("Stripe Secret Key, Stripe Webhook Signing Secret",)
 
 
 def test_everything_set_up_and_answering_is_green():

@@ -110,6 +110,7 @@ class Facts:
 	does not exist yet, such as Traccar's, is left out)."""
 
 	settings: Mapping[str, bool] = field(default_factory=dict)
+	labels: Mapping[str, str] = field(default_factory=dict)  # field name → label people read
 	probes: Mapping[str, str | None] = field(default_factory=dict)
 	integrations: tuple[str, ...] = tuple(i.key for i in INTEGRATIONS)
 	outgoing_email: bool = False
@@ -132,7 +133,7 @@ def integration_line(spec: Integration, facts: Facts) -> Line:
 			spec.title,
 			FAIL,
 			_("Not configured: {0} missing."),
-			(", ".join(missing),),
+			(", ".join(facts.labels.get(f, f) for f in missing),),
 			spec.fix,
 		)
 	if spec.key in facts.probes:
@@ -147,14 +148,21 @@ def integration_line(spec: Integration, facts: Facts) -> Line:
 	unset = [f for f in spec.recommended if not facts.settings.get(f)]
 	if unset:
 		return Line(
-			key, spec.title, WARN, _("Works, but {0} is not set."), (", ".join(unset),), spec.recommended_fix
+			key,
+			spec.title,
+			WARN,
+			_("Works, but {0} is not set."),
+			(", ".join(facts.labels.get(f, f) for f in unset),),
+			spec.recommended_fix,
 		)
 	return Line(key, spec.title, status, detail)
 
 
-def setting_line(key: str, title: str, is_set: bool, unset_detail: str, fix: str) -> Line:
+def setting_line(
+	key: str, title: str, is_set: bool, unset_detail: str, fix: str, ok_detail: str = _("Set.")
+) -> Line:
 	if is_set:
-		return Line(key, title, OK, _("Set."))
+		return Line(key, title, OK, ok_detail)
 	return Line(key, title, FAIL, unset_detail, (), fix)
 
 
@@ -202,6 +210,7 @@ def evaluate(facts: Facts) -> list[Line]:
 			facts.outgoing_email,
 			_("No default outgoing Email Account: every email (links, codes, contracts) fails."),
 			_("Create an Email Account with Enable Outgoing and Default Outgoing ticked."),
+			_("A default outgoing Email Account is set up."),
 		),
 		_scheduler_line(facts.scheduler),
 		*_worker_lines(facts.workers, facts.queues),
@@ -211,6 +220,7 @@ def evaluate(facts: Facts) -> list[Line]:
 			facts.wkhtmltopdf,
 			_("wkhtmltopdf is not installed: contract and invoice PDFs cannot be made."),
 			_("Install wkhtmltopdf (with patched Qt) on this server, e.g. apt-get install wkhtmltopdf."),
+			_("Installed."),
 		),
 		*_stuck_lines(facts),
 	]

@@ -45,6 +45,8 @@ def translate(line: checks.Line) -> dict:
 def collect(probe: bool = True) -> checks.Facts:
 	doc = frappe.get_single(SETTINGS)
 	settings = settings_facts(doc)
+	meta = frappe.get_meta(SETTINGS)
+	labels = {name: _(meta.get_label(name)) for name in settings}
 	integrations = tuple(i.key for i in checks.INTEGRATIONS if i.key != "traccar" or _has_traccar_client())
 	configured = {
 		i.key for i in checks.INTEGRATIONS if i.key in integrations and all(settings[f] for f in i.required)
@@ -54,6 +56,7 @@ def collect(probe: bool = True) -> checks.Facts:
 	stuck, given_up, email_errors = stuck_facts()
 	return checks.Facts(
 		settings=settings,
+		labels=labels,
 		probes=probes,
 		integrations=integrations,
 		outgoing_email=outgoing_email_set(),
@@ -291,16 +294,20 @@ def stuck_facts() -> tuple[dict[str, int], int, int]:
 
 
 def _stuck_outgoing(cutoff) -> int:
-	"""Outgoing Messages still waiting to leave past the cutoff (statuses read from the doctype)."""
+	"""Outgoing Messages still to leave (queued, sending, or sent with no answer yet) untouched
+	since the cutoff, and not waiting for a retry planned later."""
 	meta = frappe.get_meta("Outgoing Message")
 	status = meta.get_field("status")
-	if not status:
-		return 0
-	options = [o for o in (status.options or "").split("\n") if o]
-	waiting = [o for o in options if o in ("Queued", "Pending", "Sending", "Retrying", "Not Sent")]
+	options = [o for o in ((status.options if status else "") or "").split("\n") if o]
+	waiting = [o for o in options if o in ("Queued", "Sending", "Unknown")]
 	if not waiting:
 		return 0
-	return frappe.db.count("Outgoing Message", {"status": ("in", waiting), "modified": ("<", cutoff)})
+	filters = {"status": ("in", waiting), "modified": ("<", cutoff)}
+	if not meta.get_field("next_attempt_at"):
+		return frappe.db.count("Outgoing Message", filters)
+	return frappe.db.count(
+		"Outgoing Message", {**filters, "next_attempt_at": ("is", "not set")}
+	) + frappe.db.count("Outgoing Message", {**filters, "next_attempt_at": ("<", cutoff)})
 
 
 def _text(value) -> str:
