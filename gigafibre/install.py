@@ -10,6 +10,7 @@ def after_install() -> None:
 	from gigafibre.onboarding.setup import ensure_custom_fields as onboarding_fields
 	from gigafibre.payments.setup import ensure_custom_fields as payments_fields
 	from gigafibre.portal.auth import ensure_portal_user
+	from gigafibre.printing.invoice import ensure_default_format as ensure_default_invoice_format
 
 	messaging_fields()
 	payments_fields()
@@ -17,6 +18,7 @@ def after_install() -> None:
 	ensure_link_secret()
 	ensure_seed_flows()
 	ensure_portal_user()
+	ensure_default_invoice_format()
 
 
 def ensure_link_secret() -> None:

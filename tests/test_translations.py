@@ -71,6 +71,14 @@ def test_every_user_facing_string_has_french():
 	assert not missing, "Missing from fr.csv:\n" + "\n".join(missing)
 
 
+def test_messages_hold_no_markup():
+	# Frappe's _() strips HTML tags from a message before looking it up, so a message with markup
+	# is never translated: put the markup around the translated text (messaging.language.paragraphs).
+	tag = r"</?(?:a|b|br|div|em|h\d|i|li|ol|p|span|strong|table|td|th|tr|u|ul)\b[^>]*>"
+	marked = sorted(s for s in _code_strings() if re.search(tag, s))
+	assert not marked, "Messages with HTML tags (never translated):\n" + "\n".join(marked)
+
+
 def test_french_rows_are_translations_with_the_same_placeholders():
 	for source, target in french().items():
 		assert target.strip(), f"empty translation for {source!r}"

@@ -18,16 +18,22 @@ def alert_staff(cause: str, title: str, message: str) -> None:
 	`message` are English templates, written in the system language."""
 	if _open_alert(title):
 		return
-	frappe.enqueue(
-		"gigafibre.health.alerts.record",
-		queue="short",
-		job_id=f"gigafibre-alert-{cause}",
-		deduplicate=not frappe.flags.gigafibre_jobs_inline,
-		enqueue_after_commit=False,
-		now=bool(frappe.flags.gigafibre_jobs_inline),
-		title=title,
-		message=message,
-	)
+	try:
+		frappe.enqueue(
+			"gigafibre.health.alerts.record",
+			queue="short",
+			job_id=f"gigafibre-alert-{cause}",
+			deduplicate=not frappe.flags.gigafibre_jobs_inline,
+			enqueue_after_commit=False,
+			now=bool(frappe.flags.gigafibre_jobs_inline),
+			title=title,
+			message=message,
+		)
+	except Exception:
+		if frappe.flags.gigafibre_jobs_inline:
+			raise
+		# The queue is down too: the customer's request must not fail for the alert's sake.
+		frappe.log_error(title=_heading(title), message=message, defer_insert=True)
 
 
 def record(title: str, message: str) -> int:

@@ -90,6 +90,14 @@ INTEGRATIONS = (
 		),
 	),
 	Integration(
+		"docuseal",
+		_("DocuSeal (commercial contracts)"),
+		("docuseal_url", "docuseal_api_key", "docuseal_template_id", "docuseal_webhook_secret"),
+		_(
+			"Set the DocuSeal API URL, API key, commercial contract template ID and webhook secret in Gigafibre Settings → DocuSeal."
+		),
+	),
+	Integration(
 		"traccar",
 		_("Traccar (vehicle positions)"),
 		("traccar_url", "traccar_token"),

@@ -81,7 +81,8 @@ def settings_facts(doc) -> dict[str, bool]:
 		if df and df.fieldtype == "Password":
 			found[name] = bool(doc.get_password(name, raise_exception=False))
 		else:
-			found[name] = bool(str(doc.get(name) or "").strip())
+			value = doc.get(name)
+			found[name] = bool(value.strip() if isinstance(value, str) else value)  # an Int 0 is unset
 	return found
 
 

@@ -80,19 +80,23 @@ def contract_url(order) -> str:
 def send_contract_link(order_name: str) -> bool:
 	"""Background job: the contract page's link to the email or mobile the order was verified
 	with, so a customer who closed the page can come back to sign and pay. A failure is logged."""
+	from gigafibre.messaging.language import paragraphs, recipient_language, rendered_in
 	from gigafibre.messaging.service import send_to_contact
 
 	order = frappe.get_doc("Web Order", order_name)
 	url = contract_url(order)
-	try:
-		send_to_contact(
-			order.identifier,
-			_("Your Gigafibre order {0}").format(order.name),
-			_(
-				'<p>Hello {0},</p><p>Thank you for your order. Read and sign your contract here: <a href="{1}">{1}</a></p><p>The same page shows what is left to pay and what comes next.</p>'
-			).format(frappe.utils.escape_html(order.first_name), url),
-			_("Gigafibre: thank you for your order {0}. Your contract: {1}").format(order.name, url),
+	with rendered_in(recipient_language(customer=order.customer, web_order=order)):
+		subject = _("Your Gigafibre order {0}").format(order.name)
+		html = paragraphs(
+			_("Hello {0},").format(frappe.utils.escape_html(order.first_name)),
+			_("Thank you for your order. Read and sign your contract here: {0}").format(
+				f'<a href="{url}">{url}</a>'
+			),
+			_("The same page shows what is left to pay and what comes next."),
 		)
+		sms = _("Gigafibre: thank you for your order {0}. Your contract: {1}").format(order.name, url)
+	try:
+		send_to_contact(order.identifier, subject, html, sms)
 	except (ServiceError, frappe.OutgoingEmailError) as err:
 		message = _(err.message).format(*err.args_) if isinstance(err, ServiceError) else str(err)
 		frappe.log_error(title=_("Contract link not sent"), message=message)

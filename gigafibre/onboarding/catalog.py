@@ -89,9 +89,11 @@ def quotation(ctx: frappe._dict, lines: list[tuple], **fields) -> "frappe.model.
 
 
 def catalog(company: str | None = None, tax_template: str | None = None, lang: str | None = None) -> dict:
+	from gigafibre.onboarding.item_names import name_in
+
 	ctx = selling_context(company, tax_template)
 	currency, template = ctx.currency, ctx.template
-	french = (lang or frappe.local.lang or "").startswith("fr")
+	lang = lang or frappe.local.lang
 	result = {"currency": currency, "tax_template": template, **{key: [] for key in KINDS.values()}}
 	items = web_items()
 	prices = prices_for(ctx.price_list, [item.item_code for item in items])
@@ -103,9 +105,9 @@ def catalog(company: str | None = None, tax_template: str | None = None, lang: s
 		result[KINDS[item.gigafibre_kind]].append(
 			{
 				"item_code": item.item_code,
-				"name": (item.gigafibre_name_fr if french else None) or item.item_name,
-				"name_en": item.item_name,
-				"name_fr": item.gigafibre_name_fr or item.item_name,
+				"name": name_in(item, lang),
+				"name_en": name_in(item, "en"),
+				"name_fr": name_in(item, "fr"),
 				"kind": item.gigafibre_kind,
 				"description": item.description or "",
 				"rate": quote.net_total,

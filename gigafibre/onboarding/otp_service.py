@@ -36,19 +36,23 @@ class CodeRefused(frappe.AuthenticationError):
 
 def request(identifier: str | None) -> None:
 	"""Count the request, then generate and store the code and queue its message, with the request
-	(stored first: `messaging.outbox` sends it, and clears its text once sent)."""
+	(stored first: `messaging.outbox` sends it, and clears its text once sent), in the language the request asked for."""
+	from gigafibre.messaging.language import request_language
+
 	kind, value = parse_identifier(identifier)
 	count = count_this_hour("checkout-otp-requests", value)
 	deliver(
 		kind=kind,
 		value=value,
 		over_limit=count > PER_IDENTIFIER_PER_HOUR,
+		language=request_language(),
 	)
 
 
-def deliver(kind: str, value: str, over_limit: bool = False) -> bool:
-	"""Background job: a new code replaces any earlier one (and its attempt count). (`kind` is what
-	`value` is; the address itself says it, the argument stays for jobs already queued.)"""
+def deliver(kind: str, value: str, over_limit: bool = False, language: str | None = None) -> bool:
+	"""Background job: a new code replaces any earlier one (and its attempt count), sent in the
+	requester's `language` (French for jobs queued without one). (`kind` is what `value` is; the
+	address itself says it, the argument stays for jobs already queued.)"""
 	if over_limit:
 		return False
 	secret = _secret()
@@ -58,17 +62,21 @@ def deliver(kind: str, value: str, over_limit: bool = False) -> bool:
 	frappe.cache.set_value(_RECORD + key, record.to_dict(), expires_in_sec=ttl)
 	frappe.cache.delete_value(_ATTEMPTS + key)
 	minutes = ttl // 60
+	from gigafibre.messaging.language import paragraphs, rendered_in
 	from gigafibre.messaging.service import send_to_contact
 
-	try:
-		send_to_contact(
-			value,
-			_("Your Gigafibre verification code: {0}").format(code),
-			_(
-				"<p>Hello,</p><p>Your Gigafibre verification code is <b>{0}</b>. It is valid for {1} minutes.</p><p>If you did not ask for it, you can ignore this message.</p>"
-			).format(code, minutes),
-			_("Gigafibre: your verification code is {0} (valid {1} min).").format(code, minutes),
+	with rendered_in(language):
+		subject = _("Your Gigafibre verification code: {0}").format(code)
+		html = paragraphs(
+			_("Hello,"),
+			_("Your Gigafibre verification code is {0}. It is valid for {1} minutes.").format(
+				f"<b>{code}</b>", minutes
+			),
+			_("If you did not ask for it, you can ignore this message."),
 		)
+		sms = _("Gigafibre: your verification code is {0} (valid {1} min).").format(code, minutes)
+	try:
+		send_to_contact(value, subject, html, sms)
 	except ServiceError as err:
 		frappe.log_error(title=_("Verification code not sent"), message=_(err.message).format(*err.args_))
 		return False

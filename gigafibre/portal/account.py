@@ -92,10 +92,14 @@ def as_system():
 		frappe.set_user(user)
 
 
-def invoice_pdf(customer: str, name: str) -> bytes:
+def invoice_pdf(customer: str, name: str, as_pdf: bool = True) -> bytes | str:
+	"""The invoice in the customer's language, printed with the Gigafibre Invoice format."""
+	from gigafibre.messaging.language import recipient_language
+	from gigafibre.printing.invoice import print_invoice
+
 	own_invoice(customer, name)
 	with as_system():
-		return frappe.get_print("Sales Invoice", name, as_pdf=True)
+		return print_invoice(name, recipient_language(customer=customer), as_pdf=as_pdf)
 
 
 def tickets(customer: str) -> list[dict]:

@@ -72,18 +72,21 @@ def deliver(kind: str, value: str, over_limit: bool = False) -> list[str]:
 def _send_link(customer: str, kind: str, value: str) -> str:
 	token, name = issue(customer, "Email" if kind == "email" else "SMS", value)
 	url = f"{_portal_base()}/#/?token={token}"
+	from gigafibre.messaging.language import paragraphs, recipient_language, rendered_in
 	from gigafibre.messaging.service import send_to_contact
 
-	send_to_contact(
-		value,
-		_("Your Gigafibre customer portal link"),
-		_(
-			'<p>Hello,</p><p>Here is your link to the Gigafibre customer portal. It works once and stays valid for 24 hours:</p><p><a href="{0}">{0}</a></p><p>If you did not ask for it, you can ignore this message.</p>'
-		).format(url),
-		_("Gigafibre: your customer portal link (valid 24 h, works once): {0}").format(url),
-		reference_doctype="Customer",
-		reference_name=customer,
-	)
+	with rendered_in(recipient_language(customer=customer)):
+		subject = _("Your Gigafibre customer portal link")
+		html = paragraphs(
+			_("Hello,"),
+			_(
+				"Here is your link to the Gigafibre customer portal. It works once and stays valid for 24 hours:"
+			),
+			f'<a href="{url}">{url}</a>',
+			_("If you did not ask for it, you can ignore this message."),
+		)
+		sms = _("Gigafibre: your customer portal link (valid 24 h, works once): {0}").format(url)
+	send_to_contact(value, subject, html, sms, reference_doctype="Customer", reference_name=customer)
 	return name
 
 

@@ -51,6 +51,10 @@ CLEARED = {
 	"modem_bridge_token": "",
 	"traccar_url": "",
 	"traccar_token": "",
+	"docuseal_url": "",
+	"docuseal_api_key": "",
+	"docuseal_template_id": 0,
+	"docuseal_webhook_secret": "",
 }
 TWILIO_SID = "AC" + "7" * 32
 BRIDGE_TOKEN = "bridge-token-0123456789abcdef"
@@ -143,7 +147,7 @@ class TestHealthReport(SmsTestCase):
 		_set(**CLEARED)
 		_no_outgoing_email()
 		lines = _lines()
-		for key in INTEGRATIONS:
+		for key in (*INTEGRATIONS, "docuseal"):
 			line = lines[f"integration.{key}"]
 			self.assertEqual(line["status"], "fail", line)
 			self.assertIn("Gigafibre Settings", line["fix"])

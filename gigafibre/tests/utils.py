@@ -100,7 +100,8 @@ def call_endpoint(
 	"""Call a whitelisted method as a request would reach it: Frappe's header authentication
 	(`auth_hooks` included), whitelisting, allowed HTTP methods, rate limits and argument types.
 	A `bytes` field is sent as an uploaded file; `token` goes in X-Gigafibre-Token (put a form
-	field of that name in `form`)."""
+	field of that name in `form`). A request that names its language (an Accept-Language header
+	or a `_lang` field) sets `frappe.local.lang` as Frappe does; it stays set after the call."""
 	import io
 	import uuid
 
@@ -131,6 +132,10 @@ def call_endpoint(
 	)
 	frappe.local.form_dict = frappe._dict(frappe.local.request.args if get else frappe.local.request.form)
 	frappe.local.portal_customer = None
+	if "Accept-Language" in headers or "_lang" in fields:
+		from frappe.translate import get_language
+
+		frappe.local.lang = get_language()  # frappe.auth.HTTPRequest.set_lang, before auth hooks
 	validate_auth()  # what frappe.app does before any handler
 	return execute_cmd(method)
 

@@ -30,6 +30,7 @@ class WebOrder(Document):
 		first_name: DF.Data | None
 		grand_total: DF.Currency
 		identifier: DF.Data | None
+		language: DF.Link | None
 		last_name: DF.Data | None
 		lead: DF.Link | None
 		order_key: DF.Data
