@@ -11,25 +11,33 @@ def _require_dispatcher() -> None:
 		frappe.throw(_("Only dispatchers can send or revoke technician links."), exc=frappe.PermissionError)
 
 
+def _existing(doctype: str, name: str) -> str:
+	if not frappe.db.exists(doctype, name):
+		frappe.throw(_("{0} {1} does not exist.").format(_(doctype), name), frappe.DoesNotExistError)
+	return name
+
+
 @frappe.whitelist(methods=["POST"])
 def send(technician: str | None = None, dispatch_job: str | None = None) -> dict:
 	"""Text the technician a link to today's jobs (for a job: to its technician)."""
 	_require_dispatcher()
+	if dispatch_job:
+		_existing("Dispatch Job", dispatch_job)
 	if dispatch_job and not technician:
 		technician = frappe.db.get_value("Dispatch Job", dispatch_job, "technician")
 	if not technician:
 		frappe.throw(_("Pick a technician first."))
-	name = links.send_link(technician, dispatch_job)
+	name = links.send_link(_existing("Technician", technician), dispatch_job)
 	return {"link": name, "sms_status": frappe.db.get_value("Technician Link", name, "sms_status")}
 
 
 @frappe.whitelist(methods=["POST"])
 def revoke(link: str) -> None:
 	_require_dispatcher()
-	links.revoke(link)
+	links.revoke(_existing("Technician Link", link))
 
 
 @frappe.whitelist(methods=["POST"])
 def revoke_all(technician: str) -> dict:
 	_require_dispatcher()
-	return {"revoked": links.revoke_all(technician)}
+	return {"revoked": links.revoke_all(_existing("Technician", technician))}

@@ -2,7 +2,8 @@
 written back to its Dispatch Jobs, and one job assigned by hand. Dispatchers see changes live
 (realtime event `gigafibre_dispatch`)."""
 
-from datetime import date, timedelta
+import re
+from datetime import date, datetime, timedelta
 
 import frappe
 from frappe import _
@@ -203,11 +204,20 @@ def apply(plan_: dict) -> dict:
 	return {"updated": updated, "skipped": skipped, "unchanged": unchanged}
 
 
+# What a date and time may look like: YYYY-MM-DD, then optionally HH:MM[:SS[.ffffff]] and a zone.
+ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?")
+
+
 def _parse_moment(value):
 	if not value:
 		return None
+	if isinstance(value, datetime):
+		return value
 	try:
-		return get_datetime(value)
+		# get_datetime alone reads "-1" or 7 as some day: only ISO dates and times are accepted.
+		if not (isinstance(value, str) and ISO_MOMENT.fullmatch(value.strip())):
+			raise ValueError(value)
+		return get_datetime(value.strip())
 	except Exception:
 		frappe.throw(_("{0} is not a valid date and time.").format(value), frappe.ValidationError)
 

@@ -225,7 +225,9 @@ def link_equipment(job, equipment: str) -> None:
 def unlink_equipment(job, equipment: str) -> None:
 	rows = [row for row in job.equipment if row.equipment == equipment]
 	if not rows:
-		return
+		if not frappe.db.exists("Service Equipment", equipment):
+			raise frappe.DoesNotExistError(_("Service Equipment {0} not found").format(equipment))
+		return  # not on this job (an unlink replayed): nothing to undo
 	for row in rows:
 		job.remove(row)
 	job.save(ignore_permissions=True)
