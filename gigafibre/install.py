@@ -9,15 +9,15 @@ def after_install() -> None:
 	from gigafibre.messaging.setup import ensure_custom_fields as messaging_fields
 	from gigafibre.onboarding.setup import ensure_custom_fields as onboarding_fields
 	from gigafibre.payments.setup import ensure_custom_fields as payments_fields
-	from gigafibre.portal.auth import ensure_portal_user
+	from gigafibre.portal.setup import ensure_custom_fields as portal_fields
 	from gigafibre.printing.invoice import ensure_default_format as ensure_default_invoice_format
 
 	messaging_fields()
 	payments_fields()
 	onboarding_fields()
 	ensure_link_secret()
+	portal_fields()
 	ensure_seed_flows()
-	ensure_portal_user()
 	ensure_default_invoice_format()
 
 

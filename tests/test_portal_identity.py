@@ -20,3 +20,13 @@ def test_identifiers(raw, expected):
 def test_neither_refused(raw):
 	with pytest.raises(InvalidValue, match="email address or your mobile"):
 		parse_identifier(raw)
+
+
+def test_portal_user_email_is_stable_unique_and_recognised():
+	from gigafibre.portal.identity import is_portal_user, portal_user_email
+
+	alice, bob = portal_user_email("CUST-0001"), portal_user_email("CUST-0002")
+	assert alice == portal_user_email("CUST-0001") != bob
+	assert alice.startswith("portal-") and alice.endswith("@gigafibre.invalid")
+	assert is_portal_user(alice) and is_portal_user("portal-session@gigafibre.invalid")
+	assert not any(map(is_portal_user, ["Administrator", "Guest", "", None, "portal-x@gigafibre.ca"]))

@@ -5,9 +5,12 @@ A staff reply leaves by the thread's channel: SMS through Twilio, Email through 
 mail queue, Portal as the Communication the portal reads.
 """
 
+import html
+import re
+
 import frappe
 from frappe import _
-from frappe.utils import escape_html, now_datetime
+from frappe.utils import now_datetime
 
 from gigafibre.errors import InvalidValue, ServiceError
 from gigafibre.messaging.phone import to_e164
@@ -117,8 +120,23 @@ def thread_for(customer: str | None, channel: str, contact: str) -> str:
 	return issue.name
 
 
-def _html(text: str) -> str:
-	return escape_html(text).replace("\n", "<br>")
+def as_html(text: str) -> str:
+	"""What a person typed, as the HTML the desk shows it in: escaped exactly once (only the
+	characters HTML needs: an apostrophe stays an apostrophe), line breaks kept. The text itself is
+	stored beside it, in `text_content`."""
+	return html.escape(text, quote=False).replace("\n", "<br>")
+
+
+_html = as_html
+
+
+def as_text(text_content: str | None, content: str | None) -> str:
+	"""A message's plain text: what was typed (`text_content`), else its HTML read back as text
+	(messages that did not come through `add_message`, such as received email)."""
+	if text_content:
+		return text_content
+	content = re.sub(r"(?i)<br\s*/?>|</p>", "\n", content or "")
+	return html.unescape(re.sub(r"<[^>]+>", "", content)).strip()
 
 
 def add_message(

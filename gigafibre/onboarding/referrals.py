@@ -22,7 +22,8 @@ CREDIT_ITEM = "GF-REFERRAL-CREDIT"
 
 
 def code_for(customer: str) -> str:
-	"""The customer's referral code, given the first time it is asked for."""
+	"""The customer's referral code, given the first time it is asked for and then always the same.
+	The portal asks with a GET, whose writes Frappe does not commit unless told (`flags.commit`)."""
 	code = frappe.db.get_value("Customer", customer, "gigafibre_referral_code")
 	while not code:
 		candidate = referral.new_code()
@@ -30,6 +31,7 @@ def code_for(customer: str) -> str:
 			frappe.db.set_value(
 				"Customer", customer, "gigafibre_referral_code", candidate, update_modified=False
 			)
+			frappe.local.flags.commit = True
 			code = candidate
 	return code
 

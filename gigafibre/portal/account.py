@@ -133,6 +133,9 @@ def ticket(customer: str, name: str) -> dict:
 
 
 def open_ticket(customer: str, subject: str, message: str) -> str:
+	"""A ticket whose thread starts with the customer's message (stored as typed, see `add_message`)."""
+	from gigafibre.messaging.conversations import add_message, as_html
+
 	subject, message = (subject or "").strip(), (message or "").strip()
 	if not subject or not message:
 		frappe.throw(_("Give the ticket a subject and a message."))
@@ -140,43 +143,48 @@ def open_ticket(customer: str, subject: str, message: str) -> str:
 		{
 			"doctype": "Issue",
 			"subject": subject[:140],
-			"description": frappe.utils.escape_html(message),
+			"description": as_html(message),
 			"customer": customer,
 			"raised_by": frappe.db.get_value("Customer", customer, "email_id"),
 		}
 	).insert(ignore_permissions=True)
+	add_message(issue.name, message, "Received", "Portal")
 	return issue.name
 
 
 def reply(customer: str, name: str, message: str) -> None:
+	from gigafibre.messaging.conversations import add_message
+
 	issue = own_ticket(customer, name)
 	message = (message or "").strip()
 	if not message:
 		frappe.throw(_("The message is empty."))
-	frappe.get_doc(
-		{
-			"doctype": "Communication",
-			"communication_type": "Communication",
-			"communication_medium": "Other",
-			"sent_or_received": "Received",
-			"subject": issue.subject,
-			"content": frappe.utils.escape_html(message),
-			"reference_doctype": "Issue",
-			"reference_name": issue.name,
-			"timeline_links": [{"link_doctype": "Customer", "link_name": customer}],
-		}
-	).insert(ignore_permissions=True)
+	add_message(issue.name, message, "Received", "Portal")
 	if issue.status in ("Resolved", "Closed"):
 		issue.db_set("status", "Open")
 
 
 def messages_of(doctype: str, name: str) -> list[dict]:
-	return frappe.get_all(
+	"""The thread, oldest first; `content` is the plain text as it was written (the portal shows it as
+	text, never as HTML)."""
+	from gigafibre.messaging.conversations import as_text
+
+	rows = frappe.get_all(
 		"Communication",
 		filters={"reference_doctype": doctype, "reference_name": name, "communication_type": "Communication"},
-		fields=["name", "content", "sent_or_received", "communication_date", "communication_medium"],
-		order_by="communication_date asc",
+		fields=[
+			"name",
+			"content",
+			"text_content",
+			"sent_or_received",
+			"communication_date",
+			"communication_medium",
+		],
+		order_by="communication_date asc, creation asc",
 	)
+	for row in rows:
+		row.content = as_text(row.pop("text_content"), row.content)
+	return rows
 
 
 def messages(customer: str) -> list[dict]:
@@ -193,7 +201,5 @@ def send_message(customer: str, text: str) -> list[dict]:
 	text = (text or "").strip()
 	if not text:
 		frappe.throw(_("The message is empty."))
-	add_message(
-		thread_for(customer, "Portal", customer), frappe.utils.escape_html(text), "Received", "Portal"
-	)
+	add_message(thread_for(customer, "Portal", customer), text, "Received", "Portal")
 	return messages(customer)

@@ -20,3 +20,23 @@ def parse_identifier(value: str | None) -> tuple[str, str]:
 		except InvalidValue:
 			pass
 	raise InvalidValue(_("Enter your email address or your mobile number."))
+
+
+# Each customer's portal session runs as that customer's own Website User, named by this pattern:
+# a `.invalid` address (RFC 2606) that no mail reaches and no person can register.
+PORTAL_USER_PREFIX = "portal-"
+PORTAL_USER_DOMAIN = "@gigafibre.invalid"
+
+
+def portal_user_email(customer: str) -> str:
+	"""The address of the customer's portal user: stable, unique per customer, never a real mailbox.
+	Not a secret: a portal user has no password and signs in only with a session token."""
+	import hashlib
+
+	return f"{PORTAL_USER_PREFIX}{hashlib.sha256(customer.encode()).hexdigest()[:24]}{PORTAL_USER_DOMAIN}"
+
+
+def is_portal_user(user: str | None) -> bool:
+	"""A user the portal signs in as (each customer's own, or the retired shared one)."""
+	user = (user or "").lower()
+	return user.startswith(PORTAL_USER_PREFIX) and user.endswith(PORTAL_USER_DOMAIN)

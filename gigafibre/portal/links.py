@@ -152,6 +152,9 @@ def exchange(token: str) -> dict:
 	if link.used_at:
 		refuse(_("This link was already used. Ask for a new one."))
 	frappe.db.set_value("Portal Link", link.name, "used_at", now_datetime())
+	from gigafibre.portal.auth import ensure_portal_user
+
+	ensure_portal_user(link.customer)  # the user this customer's sessions run as (portal/auth.py)
 	# The session carries the link's id, so revoking the link ends the session too.
 	session, session_claims = magic_link.issue(
 		link_secret(),

@@ -11,7 +11,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from gigafibre.portal import links
-from gigafibre.portal.auth import PORTAL_USER
+from gigafibre.portal.auth import portal_user_of
 from gigafibre.tests.peers import LoopbackPeer, Reply
 from gigafibre.tests.utils import (
 	SmsTestCase,
@@ -45,13 +45,21 @@ class TestPortal(SmsTestCase):
 	def call(self, method, session=None, get=False, **fields):
 		# A fresh address per call: the per-IP rate limit is not what these tests are about.
 		TestPortal.calls += 1
-		return call_endpoint(
+		frappe.local.flags.commit = False
+		frappe.db.savepoint("portal_request")
+		result = call_endpoint(
 			API + method,
 			get=get,
 			headers={"Authorization": f"Bearer {session}"} if session else None,
 			request_ip=f"127.9.{TestPortal.calls // 250}.{TestPortal.calls % 250}",
 			form=fields,
 		)
+		# What frappe.app.sync_database does after a GET: its writes are dropped unless it asked
+		# for a commit.
+		if get and not frappe.local.flags.commit:
+			frappe.db.rollback(save_point="portal_request")
+		frappe.local.flags.commit = False
+		return result
 
 	def session_for(self, customer):
 		token, _name = links.issue(customer, "SMS", "+18195550161")
@@ -62,6 +70,11 @@ class TestPortal(SmsTestCase):
 		card = self.call("referral", session=session, get=True)
 		self.assertRegex(card["code"], r"^GF-[2-9A-HJKMNP-Z]{6}$")
 		self.assertEqual(self.call("referral", session=session, get=True)["code"], card["code"])
+		self.assertEqual(frappe.db.get_value("Customer", self.alice, "gigafibre_referral_code"), card["code"])
+		checked = call_endpoint(
+			"gigafibre.api.checkout.check_referral", get=True, form={"code": card["code"]}
+		)
+		self.assertTrue(checked["valid"], checked)
 		self.assertEqual((card["referrals"], card["credited"], card["history"]), (0, 0, []))
 		self.assertNotEqual(
 			self.call("referral", session=self.session_for(self.bob), get=True)["code"], card["code"]
@@ -122,7 +135,13 @@ class TestPortal(SmsTestCase):
 	def test_bearer_session_speaks_for_its_customer(self):
 		session = self.session_for(self.alice)
 		dashboard = self.call("dashboard", session=session, get=True)
-		self.assertEqual(frappe.session.user, PORTAL_USER)
+		# The customer's own user: a Website User without roles, not Bob's.
+		user = portal_user_of(self.alice)
+		self.assertEqual(frappe.session.user, user)
+		self.assertEqual(frappe.db.get_value("User", user, "user_type"), "Website User")
+		self.session_for(self.bob)
+		self.assertNotEqual(portal_user_of(self.bob), user)
+		self.assertEqual(frappe.get_all("Has Role", {"parent": user, "parenttype": "User"}), [])
 		self.assertEqual(dashboard["customer"]["name"], self.alice)
 		self.assertEqual(dashboard["balance"], 80)
 		self.assertEqual(dashboard["next_invoice"]["name"], self.alice_invoice.name)
@@ -182,6 +201,41 @@ class TestPortal(SmsTestCase):
 			self.call("ticket", session=bob, get=True, name=opened["name"])
 		with self.assertRaises(frappe.ValidationError):
 			self.call("open_ticket", session=alice, subject="", message="")
+
+	def test_ticket_thread_starts_with_the_opening_message_as_written(self):
+		alice = self.session_for(self.alice)
+		first = "Bonjour,\nl'acompte <b>& le</b> reste"
+		opened = self.call("open_ticket", session=alice, subject="Facture d'août", message=first)
+		ticket = self.call("ticket", session=alice, get=True, name=opened["name"])
+		self.assertEqual(ticket["subject"], "Facture d'août")
+		self.assertEqual([m["content"] for m in ticket["messages"]], [first])
+		ticket = self.call("reply_ticket", session=alice, name=opened["name"], message="J'ajoute « ceci »")
+		self.assertEqual([m["content"] for m in ticket["messages"]], [first, "J'ajoute « ceci »"])
+		self.assertEqual([m["sent_or_received"] for m in ticket["messages"]], ["Received", "Received"])
+		# Staff read the HTML: what was written, escaped once.
+		stored = [frappe.db.get_value("Communication", m["name"], "content") for m in ticket["messages"]]
+		self.assertEqual(
+			stored, ["Bonjour,<br>l'acompte &lt;b&gt;&amp; le&lt;/b&gt; reste", "J'ajoute « ceci »"]
+		)
+
+	def test_portal_messages_keep_their_apostrophes(self):
+		from gigafibre.messaging.conversations import reply
+
+		alice = self.session_for(self.alice)
+		thread = self.call("send_message", session=alice, text="Je paie l'acompte demain")
+		self.assertEqual(thread[-1]["content"], "Je paie l'acompte demain")
+		self.assertEqual(
+			frappe.db.get_value("Communication", thread[-1]["name"], "content"), "Je paie l'acompte demain"
+		)
+		issue = frappe.db.get_value("Issue", {"customer": self.alice, "gigafibre_channel": "Portal"})
+		frappe.set_user("Administrator")
+		reply(issue, "D'accord, merci & à demain")
+		thread = self.call("messages", session=alice, get=True)
+		self.assertEqual(thread[-1]["content"], "D'accord, merci & à demain")
+		self.assertEqual(
+			frappe.db.get_value("Communication", thread[-1]["name"], "content"),
+			"D'accord, merci &amp; à demain",
+		)
 
 	def test_messages_thread_and_staff_reply(self):
 		from gigafibre.messaging.conversations import reply
