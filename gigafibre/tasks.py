@@ -26,8 +26,10 @@ def retry_failed_webhooks() -> None:
 
 
 def finish_signed_contracts() -> None:
+	from gigafibre.onboarding.acceptance import finish_signed
 	from gigafibre.onboarding.contract_document import finish_pending
 
+	finish_signed()
 	finish_pending()
 
 

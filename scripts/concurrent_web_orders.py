@@ -13,6 +13,7 @@ import json
 import random
 import sys
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -77,6 +78,13 @@ def main() -> int:
 		api + "accept_contract",
 		{"token": token, "full_name": "Luc Gagnon", "agree": "1", "contract_hash": page.get("contract_hash")},
 	)
+	# What the acceptance creates comes from a background job; without a worker, the contract page
+	# makes it once the job's 30 s are up. Poll the page as the customer's browser does.
+	for _n in range(40):
+		state = requests.get(api + "contract", params={"token": token}, timeout=60).json().get("message", {})
+		if not state.get("preparing"):
+			break
+		time.sleep(2)
 	frappe.db.rollback()
 	web_order = frappe.get_doc("Web Order", {"order_key": key})
 	customer = web_order.customer

@@ -2,15 +2,17 @@
 
 Residential orders are signed through a signed link (`/contract/<token>`, a JWT of scope
 `contract` whose id is recorded on the Web Order); commercial ones through DocuSeal, whose
-webhook (stored in Webhook Event first) reports the signature. Either way `complete` then writes,
-in one transaction: the acceptance and the text accepted on the Quotation (submitted), the Sales
+webhook (stored in Webhook Event first) reports the signature. Either way the acceptance is
+recorded first (`record`: name, time, IP, browser, hash and the text accepted on the Quotation,
+submitted; the order marked signed) — that is all a signer waits for. Then `fulfil`, a background
+job once it commits (at once for DocuSeal, already in a job), writes in one transaction the Sales
 Order with its Customer (made from the Lead, see `_customer`), the Service Location, the deposit
-invoice (the order's one-time fees) and the referral credits; then `on_contract_signed` fires on
-the Quotation (context: `web_order`, `method`; `customer` is the new Customer). What the customer
-need not wait for runs after that transaction commits, as background jobs: the contract's PDF and
-the customer's copy (`contract_document`; a PDF that cannot be made never refuses a signature) and
-the Stripe Checkout page for the deposit (a Stripe outage never loses a signature either; the
-contract page shows it being prepared, then asks again on demand).
+invoice (the order's one-time fees) and the referral credits, and fires `on_contract_signed` on
+the Quotation (context: `web_order`, `method`; `customer` is the new Customer); after it, more
+jobs make the contract's PDF and the customer's copy (`contract_document`: a PDF that cannot be
+made never refuses a signature) and the deposit's Stripe Checkout page (a Stripe outage never
+loses a signature either). The contract page shows what is being prepared and refreshes; a job
+lost (or no worker) is made up by the page itself after 30 s, and by the hourly sweep.
 
 Why a Sales Order and not an ERPNext Subscription: the subscription needs Subscription Plans per
 item and bills from its own schedule; the Sales Order keeps the quotation's lines and ERPNext's
@@ -53,6 +55,8 @@ _CONTRACT_JINJA = SandboxedEnvironment(autoescape=True)
 PAYMENT_PAGE_REUSE = timedelta(hours=23)
 # Set while the background job makes an order's payment page (the page shows it being prepared).
 _PREPARING = "gigafibre:payment-page-preparing:"
+# Set while the background job makes what an acceptance creates (the page shows it being prepared).
+_FULFILLING = "gigafibre:order-fulfilling:"
 NBSP = "\u00a0"
 
 
@@ -196,6 +200,8 @@ def state(order) -> dict:
 		else None,
 		"signing_url": order.docuseal_signing_url if order.contract_method == contracts.DOCUSEAL else None,
 		"contract_error": order.contract_error or None,
+		# Signed, and the customer, sales order and deposit are being made (see `fulfil`).
+		"preparing": order.contract_status == "Signed" and order.status != "Accepted",
 		"deposit": None,
 	}
 	if order.deposit_invoice:
@@ -220,7 +226,22 @@ def state(order) -> dict:
 def page(order) -> dict:
 	"""What a contract link opens: the state (with the deposit's payment page once signed) and,
 	while a residential contract awaits its signature, its text, SHA-256 and whose name to type."""
-	if order.contract_status == "Signed" and not frappe.cache.get_value(_PREPARING + order.name):
+	if (
+		order.contract_status == "Signed"
+		and order.status != "Accepted"
+		and not frappe.cache.get_value(_FULFILLING + order.name)
+	):
+		# The job was lost (or no worker runs): made now, kept past the GET's rollback.
+		order = frappe.get_doc("Web Order", order.name, for_update=True)
+		if order.status != "Accepted":
+			_fulfil(order)
+			contract_document.enqueue(order.name)
+			frappe.local.flags.commit = True
+	if (
+		order.contract_status == "Signed"
+		and order.status == "Accepted"
+		and not frappe.cache.get_value(_PREPARING + order.name)
+	):
 		# On demand (the background job is done, or was lost): the row lock waits for a job still
 		# calling Stripe and then reads what it stored, so two pages are never made at once.
 		order = frappe.get_doc("Web Order", order.name, for_update=True)
@@ -309,10 +330,10 @@ def _client() -> tuple[str | None, str | None]:
 
 
 def _sign(order, acceptance: contracts.Acceptance, html: str) -> dict:
-	"""Everything an acceptance creates; the PDF and the deposit's payment page after it commits.
-	The order's state (the payment page shown as being prepared)."""
-	complete(order, acceptance, html=html)
-	after_acceptance(order)
+	"""The acceptance recorded; what it creates, its PDF and the deposit's payment page after it
+	commits. The order's state (shown as being prepared)."""
+	record(order, acceptance, html=html)
+	fulfil_later(order)
 	if frappe.session.user == "Guest":
 		# What ERPNext said while making the records (a customer renamed, a credit allocated) is
 		# for staff, and may name other customers: nothing of it reaches a guest.
@@ -442,11 +463,17 @@ def handle_docuseal(webhook_event) -> str:
 def complete(
 	order, acceptance: contracts.Acceptance, html: str | None = None, pdf: bytes | None = None
 ) -> None:
-	"""Everything an accepted contract creates, in one transaction (see the module docstring):
-	`html` is the text accepted (its PDF is made afterwards), `pdf` a document signed elsewhere."""
-	from gigafibre.flows import dispatch_event
-	from gigafibre.onboarding import referrals
+	"""The acceptance recorded, then everything it creates, at once (a background job already:
+	DocuSeal's webhook). `pdf` is a document signed elsewhere."""
+	record(order, acceptance, html=html, pdf=pdf)
+	_fulfil(order)
 
+
+def record(
+	order, acceptance: contracts.Acceptance, html: str | None = None, pdf: bytes | None = None
+) -> None:
+	"""The acceptance on the Quotation (submitted), with `html`, the text accepted (its PDF is
+	made afterwards), or `pdf`, a document signed elsewhere; the order marked signed."""
 	with one_transaction():
 		quote = frappe.get_doc("Quotation", order.quotation)
 		quote.update(
@@ -481,6 +508,74 @@ def complete(
 				},
 				update_modified=False,
 			)
+		order.update({"contract_status": "Signed", "contract_method": acceptance.method})
+		order.flags.ignore_permissions = True
+		order.save()
+
+
+def fulfil_later(order) -> None:
+	"""What the acceptance creates, by a background job once it commits (see `fulfil`)."""
+	frappe.cache.set_value(_FULFILLING + order.name, 1, expires_in_sec=30)
+	enqueue_job(
+		"gigafibre.onboarding.acceptance.fulfil",
+		order_name=order.name,
+		job_id=f"gigafibre-fulfil-{order.name}",
+		deduplicate=True,
+	)
+
+
+def fulfil(order_name: str) -> None:
+	"""Background job: everything a recorded acceptance creates (once), then the jobs for its PDF
+	and the deposit's payment page. A failure stays on the order for staff; the hourly sweep and
+	the contract page try again."""
+	try:
+		order = frappe.get_doc("Web Order", order_name, for_update=True)
+		if order.contract_status != "Signed" or order.status == "Accepted":
+			return
+		savepoint = "gigafibre_fulfil"
+		frappe.db.savepoint(savepoint)
+		try:
+			_fulfil(order)
+		except Exception as err:
+			if frappe.flags.in_test:
+				raise
+			frappe.db.rollback(save_point=savepoint)
+			frappe.log_error(
+				title=_("Signed order not finished"), reference_doctype="Web Order", reference_name=order_name
+			)
+			order.db_set("contract_error", str(err)[:500] or type(err).__name__, update_modified=False)
+			return
+		after_acceptance(order)
+	finally:
+		frappe.cache.delete_value(_FULFILLING + order_name)
+
+
+def finish_signed() -> None:
+	"""Scheduler (with the contract PDFs): signed orders whose records a lost job never made."""
+	cutoff = add_to_date(now_datetime(), minutes=-10)
+	for name in frappe.get_all(
+		"Web Order",
+		filters={
+			"contract_status": "Signed",
+			"status": ("not in", ("Accepted", "Cancelled")),
+			"modified": ("<", cutoff),
+		},
+		pluck="name",
+		limit=100,
+	):
+		frappe.db.commit()  # a fresh transaction per order: one failure keeps the others
+		fulfil(name)
+	frappe.db.commit()
+
+
+def _fulfil(order) -> None:
+	"""Everything an accepted contract creates, in one transaction (see the module docstring)."""
+	from gigafibre.flows import dispatch_event
+	from gigafibre.onboarding import referrals
+
+	with one_transaction():
+		quote = frappe.get_doc("Quotation", order.quotation)
+		method = quote.gigafibre_contract_method
 		sales_order = _sales_order(quote, order)
 		customer = sales_order.customer
 		location = _service_location(order, customer)
@@ -489,13 +584,12 @@ def complete(
 		order.update(
 			{
 				"status": "Accepted",
-				"contract_status": "Signed",
-				"contract_method": acceptance.method,
 				"customer": customer,
 				"service_location": location,
 				"sales_order": sales_order.name,
 				"deposit_invoice": deposit,
 				"referral": referral,
+				"contract_error": None,
 			}
 		)
 		order.flags.ignore_permissions = True
@@ -513,7 +607,7 @@ def complete(
 				"deposit_invoice": deposit,
 				"customer_type": order.customer_type,
 			},
-			method=acceptance.method,
+			method=method,
 			dedupe_key=order.name,
 		)
 		dispatch_event(
@@ -521,7 +615,7 @@ def complete(
 			order,
 			own_templates_only=True,
 			quotation=quote.name,
-			method=acceptance.method,
+			method=method,
 			dedupe_key=order.name,
 		)
 

@@ -46,11 +46,12 @@ class TestAddressSearchAsTyped(FrappeTestCase):
 	def tearDown(self):
 		frappe.set_user("Administrator")
 		frappe.local.request = None
+		frappe.local.lang = "en"
 
 	def search(self, q: str) -> list[dict]:
 		# GET as the page sends it, from a fresh address each time (the per-IP limit outlasts tests)
 		ip = f"127.9.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
-		return call_endpoint(SEARCH, get=True, request_ip=ip, q=q)
+		return call_endpoint(SEARCH, get=True, request_ip=ip, headers={"Accept-Language": "fr-CA"}, q=q)
 
 	def labels(self, q: str) -> list[str]:
 		return [r["label"] for r in self.search(q)]

@@ -158,12 +158,28 @@ class TestAcceptanceFirst(ContractTestCase):
 				state = self.accept(token, shown=shown)
 		finally:
 			frappe.flags.gigafibre_jobs_inline = True
-		# The answer came without asking Stripe, and says the link is being prepared.
+		# The answer: signed, the rest being prepared; nothing asked of Stripe, no invoice yet.
+		stripe_sessions = [r for r in self.stripe.requests if r.path == "/v1/checkout/sessions"]
+		self.assertEqual(len(stripe_sessions), sessions)
 		self.assertEqual(
-			len([r for r in self.stripe.requests if r.path == "/v1/checkout/sessions"]), sessions
+			(state["contract_status"], state["preparing"], state["deposit"]), ("Signed", True, None)
 		)
-		self.assertIsNone(state["deposit"]["payment_url"])
-		self.assertTrue(state["deposit"]["payment_pending"])
+		quote = frappe.db.get_value("Quotation", result["quotation"], ["docstatus", "gigafibre_accepted_ip"])
+		self.assertEqual(quote, (1, "203.0.113.7"))
+		self.assertFalse(frappe.db.get_value("Web Order", result["order"], "sales_order"))
+		jobs = {c.args[0]: c.kwargs for c in enqueue.call_args_list}
+		self.assertTrue(jobs["gigafibre.onboarding.acceptance.fulfil"]["enqueue_after_commit"])
+		self.assertEqual(jobs["gigafibre.onboarding.acceptance.fulfil"]["order_name"], result["order"])
+		self.assertTrue(self.open_contract(token)["preparing"])  # the page polls meanwhile
+
+		# The jobs, run here as a worker would: the records, then the PDF and the payment page.
+		from gigafibre.onboarding.acceptance import fulfil, make_payment_page
+
+		with patch("frappe.enqueue") as enqueue:
+			fulfil(result["order"])
+		order = frappe.get_doc("Web Order", result["order"])
+		self.assertEqual(order.status, "Accepted")
+		self.assertTrue(order.customer and order.sales_order and order.deposit_invoice)
 		jobs = {c.args[0]: c.kwargs for c in enqueue.call_args_list}
 		for method in (
 			"gigafibre.onboarding.acceptance.make_payment_page",
@@ -171,11 +187,11 @@ class TestAcceptanceFirst(ContractTestCase):
 		):
 			self.assertTrue(jobs[method]["enqueue_after_commit"], method)
 			self.assertEqual(jobs[method]["order_name"], result["order"])
-		# The page polls meanwhile, without asking Stripe itself.
-		self.assertTrue(self.open_contract(token)["deposit"]["payment_pending"])
-		# The job (run here as a worker would), then the page shows the link.
-		from gigafibre.onboarding.acceptance import make_payment_page
-
+		page = self.open_contract(token)
+		self.assertFalse(page["preparing"])
+		self.assertTrue(page["deposit"]["payment_pending"])  # without asking Stripe itself
+		stripe_sessions = [r for r in self.stripe.requests if r.path == "/v1/checkout/sessions"]
+		self.assertEqual(len(stripe_sessions), sessions)
 		make_payment_page(result["order"])
 		page = self.open_contract(token)
 		self.assertEqual(page["deposit"]["payment_url"], "https://checkout.stripe.com/c/pay/cs_test_bench")
@@ -192,8 +208,11 @@ class TestAcceptanceFirst(ContractTestCase):
 				self.accept(token, shown=shown)
 		finally:
 			frappe.flags.gigafibre_jobs_inline = True
-		frappe.cache.delete_value("gigafibre:payment-page-preparing:" + result["order"])
+		frappe.cache.delete_value("gigafibre:order-fulfilling:" + result["order"])
 		page = self.open_contract(token)
+		order = frappe.get_doc("Web Order", result["order"])
+		self.assertEqual(order.status, "Accepted")
+		self.assertTrue(order.sales_order and order.deposit_invoice)
 		self.assertEqual(page["deposit"]["payment_url"], "https://checkout.stripe.com/c/pay/cs_test_bench")
 		# A GET is rolled back by Frappe: this one keeps the page it made (Stripe has it now).
 		self.assertTrue(frappe.local.flags.commit)
