@@ -59,7 +59,7 @@ def session_completed(invoice, payment_intent: str) -> dict:
 		"amount_subtotal": round(invoice.outstanding_amount * 100),
 		"amount_total": round(invoice.outstanding_amount * 100),
 		"client_reference_id": invoice.name,
-		"currency": "cad",
+		"currency": invoice.currency.lower(),
 		"customer": "cus_test_bench",
 		"metadata": {"invoice": invoice.name, "customer": invoice.customer},
 		"mode": "payment",
@@ -75,7 +75,7 @@ def intent_succeeded(invoice, payment_intent: str, **extra) -> dict:
 		"object": "payment_intent",
 		"amount": round(invoice.outstanding_amount * 100),
 		"amount_received": round(invoice.outstanding_amount * 100),
-		"currency": "cad",
+		"currency": invoice.currency.lower(),
 		"customer": "cus_test_bench",
 		"metadata": {"invoice": invoice.name, "customer": invoice.customer},
 		"payment_method": "pm_card_visa",
@@ -229,7 +229,7 @@ class TestStripeWebhook(StripeTestCase):
 		)
 		self.assertEqual(entry.mode_of_payment, "Stripe")
 		self.assertEqual(flt(entry.paid_amount), flt(invoice.outstanding_amount))
-		self.assertEqual(entry.paid_to_account_currency, "CAD")
+		self.assertEqual(entry.paid_to_account_currency, invoice.currency)
 		self.assertEqual(
 			(entry.references[0].reference_name, flt(entry.references[0].allocated_amount)),
 			(invoice.name, flt(invoice.outstanding_amount)),
