@@ -500,22 +500,35 @@ class Killed(BaseException):
 	"""The worker and its work-horse killed (SIGKILL) during an action: nothing after it runs."""
 
 
-class TestLostWorkers(FlowTestCase):
+def disable_templates() -> None:
+	for name in frappe.get_all("Flow Template", filters={"enabled": 1}, pluck="name"):
+		frappe.db.set_value("Flow Template", name, "enabled", 0)
+	clear_cache()
+
+
+class TestLostWorkers(FrappeTestCase):
 	"""Runs are stored first: committed before their first action, each outcome as it happens; a
-	run its worker left Running is taken up by the sweep, or by Retry, once its lease lapsed."""
+	run its worker left Running is taken up by the sweep, or by Retry, once its lease lapsed.
+	(No SMS here: no loopback Twilio, nor the settings write it needs.)"""
 
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
+		frappe.flags.gigafibre_jobs_inline = True
+		disable_templates()
 		cls.location = make_location(address_line1="14 rue des Pertes")
 		cls.technician = make_technician(full_name="Tech Perdu")
 
+	@classmethod
+	def tearDownClass(cls):
+		frappe.flags.gigafibre_jobs_inline = False
+		clear_cache()
+		super().tearDownClass()
+
 	def tearDown(self):
 		# Each test's template only: the next test's events start none of them.
-		for name in frappe.get_all("Flow Template", filters={"enabled": 1}, pluck="name"):
-			frappe.db.set_value("Flow Template", name, "enabled", 0)
-		clear_cache()
-		super().tearDown()
+		disable_templates()
+		frappe.set_user("Administrator")
 
 	def make_job(self, **fields):
 		return frappe.get_doc(
