@@ -278,7 +278,9 @@ class TestCatalog(FrappeTestCase):
 	def test_catalog_with_erpnext_taxes(self):
 		quotations = frappe.db.count("Quotation")
 		result = call_endpoint(API + "catalog", get=True)
-		self.assertEqual(result["currency"], "CAD")
+		self.assertEqual(
+			result["currency"], frappe.get_cached_value("Company", self.company, "default_currency")
+		)
 		self.assertEqual(result["tax_template"], self.template)
 		codes = [i["item_code"] for kind in ("plans", "add_ons", "fees") for i in result[kind]]
 		self.assertNotIn("_Test Web Hidden", codes)
