@@ -12,6 +12,11 @@ committed), so this script does it on a site, in child processes:
    is called again (its outcome was unknown), /done once, the run Completed. A second recovery
    job changes nothing. /first was called once in all.
 
+5. A Webhook Event stored Received whose job was lost: a child worker claims it (committed) and is
+   SIGKILLed inside the handler. The row stays Processing with a lease; a second worker skips it;
+   once the lease lapses the sweep lists it and a worker processes it: the handler's effect (a
+   call to the peer) happens once, the row is Processed; a redelivery and another job do nothing.
+
 Everything it made is deleted at the end. Run from the bench:
 	cd /work/frappe-bench && env/bin/python /work/main/scripts/probe_lost_worker.py cad.localhost
 """
@@ -38,11 +43,14 @@ class Peer(BaseHTTPRequestHandler):
 		if self.path == "/slow" and HITS[self.path] == 1:
 			time.sleep(20)
 		body = json.dumps({"ok": True, "path": self.path}).encode()
-		self.send_response(200)
-		self.send_header("content-type", "application/json")
-		self.send_header("content-length", str(len(body)))
-		self.end_headers()
-		self.wfile.write(body)
+		try:
+			self.send_response(200)
+			self.send_header("content-type", "application/json")
+			self.send_header("content-length", str(len(body)))
+			self.end_headers()
+			self.wfile.write(body)
+		except BrokenPipeError:
+			pass  # the caller was killed while this call waited
 
 	def log_message(self, *args):
 		pass
@@ -62,7 +70,24 @@ def child(mode: str, site: str, name: str) -> None:
 	frappe = connect(site)
 	from gigafibre.flows import runner
 
-	if mode == "start":
+	if mode in ("slow-handler", "handler"):
+		import types
+
+		from gigafibre.webhooks import intake
+
+		handlers = types.ModuleType("gigafibre.probe_handlers")
+
+		def handle(doc):
+			import requests
+
+			if mode == "slow-handler":
+				time.sleep(30)
+			requests.post(json.loads(doc.raw_body)["peer"] + "/handled", json={}, timeout=5)
+
+		handlers.handle = handle
+		sys.modules["gigafibre.probe_handlers"] = handlers
+		intake.process(name, "gigafibre.probe_handlers.handle")
+	elif mode == "start":
 		runner.start_run(name, "on_job_cancelled", None, None, {}, {}, dedupe_key=frappe.generate_hash())
 	else:
 		runner.recover_run(name)
@@ -165,6 +190,7 @@ def main(site: str) -> None:
 		assert run.status == "Completed"
 		assert (HITS["/first"], HITS["/slow"], HITS["/done"]) == (1, 2, 1)
 		print("OK: committed before each effect, resumed once after the lease, nothing done twice")
+		probe_webhook(frappe, site, url)
 	finally:
 		frappe.db.rollback()
 		for name in frappe.get_all("Flow Run", filters={"flow_template": template.name}, pluck="name"):
@@ -173,6 +199,86 @@ def main(site: str) -> None:
 		frappe.db.commit()
 		server.shutdown()
 		frappe.destroy()
+
+
+def probe_webhook(frappe, site: str, url: str) -> None:
+	from frappe.utils import now_datetime
+
+	from gigafibre.webhooks import intake
+
+	event_id = f"evt_probe_{frappe.generate_hash(length=12)}"
+	row = frappe.get_doc(
+		{
+			"doctype": "Webhook Event",
+			"source": "Stripe",
+			"event_id": event_id,
+			"event_type": "probe.lost_job",
+			"received_at": now_datetime() - timedelta(minutes=10),
+			"raw_body": json.dumps({"id": event_id, "peer": url}),
+			"headers": "{}",
+			"status": "Received",  # stored, its job lost
+		}
+	).insert(ignore_permissions=True)
+	frappe.db.commit()
+	try:
+		worker = spawn("slow-handler", site, row.name)
+		for _ in range(600):
+			frappe.db.rollback()
+			if frappe.db.get_value("Webhook Event", row.name, "status") == "Processing":
+				break
+			time.sleep(0.05)
+		os.kill(worker.pid, signal.SIGKILL)
+		worker.wait()
+		frappe.db.rollback()
+		held = frappe.db.get_value(
+			"Webhook Event", row.name, ["status", "attempts", "leased_until"], as_dict=True
+		)
+		print(f"webhook: worker killed in the handler; {row.name} {held}")
+		assert (held.status, held.attempts) == ("Processing", 1) and held.leased_until > now_datetime()
+
+		spawn("handler", site, row.name).wait()  # a second worker while the lease is live
+		frappe.db.rollback()
+		assert frappe.db.get_value("Webhook Event", row.name, "status") == "Processing"
+		assert HITS["/handled"] == 0
+		print("webhook: a second worker while the lease is live skips it")
+
+		frappe.db.set_value(
+			"Webhook Event",
+			row.name,
+			"leased_until",
+			now_datetime() - timedelta(seconds=1),
+			update_modified=False,
+		)
+		frappe.db.commit()
+		listed = []
+		real = intake.enqueue_processing
+		intake.enqueue_processing = lambda name, handler: listed.append(name)
+		try:
+			intake.sweep()
+			frappe.db.rollback()
+			assert row.name in listed
+			print(f"webhook: lease lapsed, the sweep enqueues {row.name}")
+			spawn("handler", site, row.name).wait()
+			spawn("handler", site, row.name).wait()
+			listed.clear()
+			frappe.db.rollback()
+			print(
+				"webhook: after the workers",
+				frappe.db.get_value("Webhook Event", row.name, ["status", "error"]),
+			)
+			intake.receive("Stripe", event_id, "probe.lost_job", b"{}", {}, "gigafibre.probe_handlers.handle")
+			assert listed == [], "a redelivery of a processed event enqueued it"
+		finally:
+			intake.enqueue_processing = real
+		frappe.db.rollback()
+		done = frappe.db.get_value("Webhook Event", row.name, ["status", "attempts"], as_dict=True)
+		print(f"webhook: {row.name} {done}, handler effects {HITS['/handled']}")
+		assert (done.status, done.attempts, HITS["/handled"]) == ("Processed", 2, 1)
+		print("OK: webhook processed exactly once after its worker was killed")
+	finally:
+		frappe.db.rollback()
+		frappe.delete_doc("Webhook Event", row.name, force=True, ignore_permissions=True)
+		frappe.db.commit()
 
 
 if __name__ == "__main__":
