@@ -73,8 +73,9 @@ def apply(plan: dict | str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-def assign(job: str, technician: str, scheduled_start: str | None = None) -> dict:
-	"""Hand `job` to `technician` (empty to take it back), optionally at `scheduled_start`."""
+def assign(job: str, technician: str | None, scheduled_start: str | None = None) -> dict:
+	"""Hand `job` to `technician` (empty to take it back), optionally at `scheduled_start`.
+	`technician` must be sent, and may be blank (`str | None` without a default)."""
 	_allow("write")
 	return plans.assign(_job(job), technician or None, scheduled_start or None)
 
