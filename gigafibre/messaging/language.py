@@ -13,9 +13,16 @@ from gigafibre.i18n import DEFAULT_LANGUAGE, pick_language
 
 
 def request_language() -> str:
-	"""The language of the current request (Frappe set it from `_lang`, the cookie or
-	Accept-Language), as one of ours."""
-	return pick_language(getattr(frappe.local, "lang", None))
+	"""The language the current request asked for (Frappe set `frappe.local.lang` from `_lang`, the
+	preferred_language cookie or Accept-Language), as one of ours; French when it asked for none
+	(Frappe would then fall back to the site's default, English on a fresh site)."""
+	request = getattr(frappe.local, "request", None)
+	asked = request is not None and bool(
+		request.headers.get("Accept-Language")
+		or request.cookies.get("preferred_language")
+		or (getattr(frappe.local, "form_dict", None) or {}).get("_lang")
+	)
+	return pick_language(getattr(frappe.local, "lang", None) if asked else None)
 
 
 def recipient_language(customer: str | None = None, web_order=None, fallback: str = DEFAULT_LANGUAGE) -> str:

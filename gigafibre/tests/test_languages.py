@@ -208,6 +208,15 @@ class TestCustomerPathInTheirLanguage(ContractTestCase):
 		self.assertIn("One hundred and fourteen dollars and ninety-six cents", html)
 		self.assertNotIn("Facture", html)
 
+	def test_a_browser_that_names_no_language_gets_french(self):
+		call_endpoint(
+			CHECKOUT + "request_otp", request_ip="127.14.250.1", identifier="sans.langue@exemple.ca"
+		)
+		self.assertRegex(
+			self.mail_to("sans.langue@exemple.ca", subject="Votre code")[0],
+			r"^Votre code de vérification Gigafibre : [0-9]{6}$",
+		)
+
 	def test_a_customer_without_a_language_is_written_to_in_french(self):
 		from gigafibre.messaging.language import recipient_language
 		from gigafibre.tests.utils import test_customer
