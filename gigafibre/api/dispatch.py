@@ -18,14 +18,11 @@ from gigafibre.auth.service import request_token
 from gigafibre.dispatch import board as board_
 from gigafibre.dispatch import calendar as calendar_
 from gigafibre.dispatch import day, plans, suggestions
-
-DISPATCH_ROLES = frozenset({"Dispatcher", "Gigafibre Manager", "System Manager"})
+from gigafibre.roles import STAFF_ROLES
 
 
 def _allow(permission: str) -> None:
-	if not (DISPATCH_ROLES & set(frappe.get_roles())) or not frappe.has_permission(
-		"Dispatch Job", permission
-	):
+	if not (STAFF_ROLES & set(frappe.get_roles())) or not frappe.has_permission("Dispatch Job", permission):
 		frappe.throw(_("Only dispatchers may plan and assign jobs."), frappe.PermissionError)
 
 

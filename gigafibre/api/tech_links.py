@@ -3,11 +3,13 @@
 import frappe
 from frappe import _
 
+from gigafibre.roles import STAFF_ROLES
 from gigafibre.tech import links
 
 
 def _require_dispatcher() -> None:
-	if not frappe.has_permission("Dispatch Job", "write"):
+	# Technicians may write their own jobs; links are the dispatchers' to hand out and take back.
+	if not (STAFF_ROLES & set(frappe.get_roles())) or not frappe.has_permission("Dispatch Job", "write"):
 		frappe.throw(_("Only dispatchers can send or revoke technician links."), exc=frappe.PermissionError)
 
 

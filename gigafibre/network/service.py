@@ -13,8 +13,8 @@ from gigafibre.network.bridge_client import BridgeClient
 from gigafibre.network.genieacs import SUMMARY_PROJECTION, GenieAcsClient
 from gigafibre.network.genieacs_summary import summarize
 from gigafibre.network.oktopus import OktopusClient
+from gigafibre.roles import STAFF_ROLES
 
-STAFF_ROLES = frozenset({"System Manager", "Gigafibre Manager", "Dispatcher"})
 OVERRIDE_ROLES = STAFF_ROLES
 # Short enough for a person waiting on a save (the gate runs while a job is completed).
 GATE_TIMEOUT_S = 5.0

@@ -82,6 +82,27 @@ class TestTechPage(SmsTestCase):
 		self.assertIn("Twilio", record.sms_error)
 		frappe.db.set_single_value("Gigafibre Settings", "twilio_account_sid", TWILIO_SID)
 
+	def test_only_dispatchers_send_or_revoke_links(self):
+		email = "_test-tech-role@gigafibre.invalid"
+		if not frappe.db.exists("User", email):
+			user = frappe.get_doc(
+				{
+					"doctype": "User",
+					"email": email,
+					"first_name": "Technicien",
+					"send_welcome_email": 0,
+					"roles": [{"role": "Technician"}],
+				}
+			)
+			user.flags.no_welcome_mail = True
+			user.insert(ignore_permissions=True)
+		_token, _url, name = links.issue_link(self.tech.name)
+		# a technician may write their own jobs, but links are the dispatchers' to take back
+		for method, fields in (("revoke", {"link": name}), ("revoke_all", {"technician": self.tech.name})):
+			with self.subTest(method=method), self.assertRaises(frappe.PermissionError):
+				call_endpoint(f"gigafibre.api.tech_links.{method}", user=email, **fields)
+		self.assertFalse(frappe.db.get_value("Technician Link", name, "revoked"))
+
 	def test_revoked_links_refused(self):
 		token, _url, name = links.issue_link(self.tech.name)
 		self.api("today", token=token, get=True)
