@@ -134,16 +134,16 @@ class RetriedSetup:
 
 	@classmethod
 	def setUpClass(cls):
-		for attempt in range(4):
+		for attempt in range(6):
 			try:
 				super().setUpClass()
 				cls.set_up_records()
 				return
 			except (frappe.QueryDeadlockError, frappe.QueryTimeoutError):
-				if attempt == 3:
+				if attempt == 5:
 					raise
 				frappe.db.rollback()
-				time.sleep(1 + 2 * attempt)
+				time.sleep(2 + 4 * attempt + random.random() * 3)
 
 	@classmethod
 	def set_up_records(cls):
@@ -258,6 +258,27 @@ class TestHealthReport(RetriedSetup, SmsTestCase):
 		line = _lines()["stuck.webhook_events"]
 		self.assertEqual(line["status"], "fail")
 		self.assertTrue(line["fix"])
+
+	def test_doctor_command_prints_the_lines_and_fails_when_one_fails(self):
+		"""`bench --site S gigafibre-doctor` in its own process (it sees the committed site, not this
+		test's records): exit code 1 exactly when a line is red, and every line has a mark."""
+		import os
+		import subprocess
+		import sys
+
+		from frappe.utils import get_bench_path
+
+		bench_helper = (sys.executable, "-m", "frappe.utils.bench_helper", "frappe")
+		done = subprocess.run(
+			[*bench_helper, "--site", frappe.local.site, "gigafibre-doctor", "--no-calls"],
+			cwd=os.path.join(get_bench_path(), "sites"),
+			capture_output=True,
+			text=True,
+			timeout=120,
+		)
+		lines = [line for line in done.stdout.splitlines() if line.startswith("[")]
+		self.assertTrue(any("Stripe" in line for line in lines), done.stdout + done.stderr)
+		self.assertEqual(done.returncode, 1 if any(line.startswith("[FAIL]") for line in lines) else 0)
 
 	def test_only_managers_read_it(self):
 		with self.assertRaises(frappe.PermissionError):
