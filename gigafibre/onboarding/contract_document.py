@@ -1,7 +1,7 @@
 """The signed contract as a document: its PDF on the Quotation, and the customer's copy by email.
 
 Made after the acceptance is recorded, never inside it: a PDF that cannot be made (wkhtmltopdf
-missing or failing) must not cost a signature. `acceptance.complete` keeps the exact text that was
+missing or failing) must not cost a signature. `acceptance.record` keeps the exact text that was
 accepted on the Quotation and marks its PDF "Pending"; once that commits, `make` (a background job)
 renders the text with the acceptance record underneath, attaches it to the Quotation and mails the
 customer their copy, in their language. A failure is kept on the Quotation ("Failed", with why, for
