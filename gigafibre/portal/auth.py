@@ -102,12 +102,15 @@ def as_administrator():
 
 
 def has_permission(doc, ptype: str | None = None, user: str | None = None, debug: bool = False):
-	"""Every doctype (`has_permission["*"]`): a portal user reaches only the documents it owns.
-	None for everyone else and for a portal user's own documents: the usual rules then decide."""
+	"""Every doctype (`has_permission["*"]`): through Frappe's doors a portal user may only read the
+	documents it owns, and writes nothing (the portal endpoints write with their own checks).
+	None for everyone else and for a portal user reading its own: the usual rules then decide."""
 	user = user or frappe.session.user
-	if is_portal_user(user) and (doc.get("owner") or "").lower() != user.lower():
-		return False
-	return None
+	if not is_portal_user(user):
+		return None
+	if ptype in ("read", "select") and (doc.get("owner") or "").lower() == user.lower():
+		return None
+	return False
 
 
 def query_conditions(user: str | None = None, doctype: str | None = None) -> str:

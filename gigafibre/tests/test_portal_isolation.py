@@ -151,6 +151,54 @@ class TestPortalIsolation(FrappeTestCase):
 		validate_auth()
 		return frappe.api.handle(frappe.local.request).get_data(as_text=True)
 
+	def post(self, path: str, data: dict):
+		"""POST /api/... with A's session and a JSON body, dispatched as frappe.app does."""
+		import frappe.api
+
+		environ = EnvironBuilder(
+			method="POST", path=path, json=data, headers=self.alice_headers
+		).get_environ()
+		frappe.set_user("Guest")
+		frappe.local.request = Request(environ)
+		frappe.local.request_ip = "127.0.0.9"
+		frappe.local.form_dict = frappe._dict()
+		frappe.local.portal_customer = None
+		validate_auth()
+		return frappe.api.handle(frappe.local.request)
+
+	def test_a_portal_session_writes_nothing_through_frappes_doors(self):
+		"""The doctypes Frappe lets every user create (Contact, ToDo, Event, File, Tag Link...) are
+		closed to a portal session: a Contact naming B's Customer would be A's word on B's record."""
+		alice = self.session_for(self.alice, "+18195550171")
+		self.alice_headers = {"Authorization": f"Bearer {alice}"}
+		attempts = {
+			"Contact": {
+				"first_name": "Pirate",
+				"links": [{"link_doctype": "Customer", "link_name": self.bob}],
+			},
+			"Address": {"address_line1": "1 rue X", "city": "Montréal", "address_type": "Billing"},
+			"ToDo": {"description": "spam", "reference_type": "Customer", "reference_name": self.bob},
+			"Event": {"subject": "spam", "event_type": "Public", "starts_on": "2030-01-01 10:00:00"},
+			"Communication": {
+				"subject": "x",
+				"content": "x",
+				"reference_doctype": "Customer",
+				"reference_name": self.bob,
+			},
+			"File": {"file_name": "x.txt", "content": "x", "is_private": 1},
+		}
+		written = []
+		for doctype, values in attempts.items():
+			try:
+				self.post(f"/api/resource/{doctype}", values)
+				written.append(doctype)
+			except REFUSALS:
+				pass
+			finally:
+				frappe.set_user("Administrator")
+				frappe.local.request = None
+		self.assertEqual(written, [])
+
 	def method(self, method: str, **form) -> str:
 		return json.dumps(
 			call_endpoint(method, get=True, headers=self.alice_headers, request_ip="127.0.0.9", form=form),
