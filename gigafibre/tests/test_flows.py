@@ -509,15 +509,16 @@ def disable_templates() -> None:
 class TestLostWorkers(FrappeTestCase):
 	"""Runs are stored first: committed before their first action, each outcome as it happens; a
 	run its worker left Running is taken up by the sweep, or by Retry, once its lease lapsed.
-	(No SMS here: no loopback Twilio, nor the settings write it needs.)"""
+	(Runs with no document and ToDo actions only: none of the shared fixtures other modules insert
+	at the same time, no loopback Twilio and its settings write.)"""
+
+	EVENT = "on_job_cancelled"
 
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
 		frappe.flags.gigafibre_jobs_inline = True
 		disable_templates()
-		cls.location = make_location(address_line1="14 rue des Pertes")
-		cls.technician = make_technician(full_name="Tech Perdu")
 
 	@classmethod
 	def tearDownClass(cls):
@@ -525,52 +526,42 @@ class TestLostWorkers(FrappeTestCase):
 		clear_cache()
 		super().tearDownClass()
 
+	def setUp(self):
+		self.tag = frappe.generate_hash(length=10)
+
 	def tearDown(self):
 		# Each test's template only: the next test's events start none of them.
 		disable_templates()
 		frappe.set_user("Administrator")
 
-	def make_job(self, **fields):
-		return frappe.get_doc(
-			{
-				"doctype": "Dispatch Job",
-				"subject": "Réparation",
-				"job_type": "Repair",
-				"service_location": self.location.name,
-				**fields,
-			}
-		).insert()
+	def todo_step(self, step_id: str, label: str = "Perdu") -> dict:
+		return {
+			"step_id": step_id,
+			"step_type": "action",
+			"action": "create_todo",
+			"params": {"description": f"{label} {self.tag}"},
+		}
 
 	def lost_template(self, title: str, **fields):
-		return make_template(
-			title,
-			"on_job_assigned",
-			[
-				{
-					"step_id": "todo",
-					"step_type": "action",
-					"action": "create_todo",
-					"params": {"description": "Perdu {{ doc.name }}"},
-				}
-			],
-			reference_doctype="Dispatch Job",
-			**fields,
-		)
+		return make_template(title, self.EVENT, [self.todo_step("todo")], **fields)
 
-	def todos(self, job) -> int:
-		return frappe.db.count("ToDo", {"description": f"Perdu {job.name}"})
+	def todos(self, label: str = "Perdu") -> int:
+		return frappe.db.count("ToDo", {"description": f"{label} {self.tag}"})
+
+	def fire(self) -> None:
+		"""The flow job for the event (what the document hook enqueues)."""
+		runner.handle_event(self.EVENT, None, None, {}, {"dedupe_key": self.tag})
 
 	def left_running(self, template):
 		"""A run whose worker was killed inside its first action."""
-		job = self.make_job()
 		with patch("gigafibre.flows.runner.perform", side_effect=Killed), self.assertRaises(Killed):
-			runner.handle_event("on_job_assigned", "Dispatch Job", job.name, job.as_dict(), {})
+			self.fire()
 		(name,) = runs_for(template.name)
 		run = frappe.get_doc("Flow Run", name)
 		self.assertEqual((run.status, run.current_step, run.attempts), ("Running", "todo", 1))
 		self.assertGreater(run.leased_until, now_datetime())
-		self.assertEqual(self.todos(job), 0)
-		return job, run
+		self.assertEqual(self.todos(), 0)
+		return run
 
 	def lapse(self, run) -> None:
 		frappe.db.set_value(
@@ -598,22 +589,8 @@ class TestLostWorkers(FrappeTestCase):
 	def test_run_committed_before_its_first_action_and_each_outcome_as_it_happens(self):
 		template = make_template(
 			"_Test commits",
-			"on_job_assigned",
-			[
-				{
-					"step_id": "first",
-					"step_type": "action",
-					"action": "create_todo",
-					"params": {"description": "Premier {{ doc.name }}"},
-				},
-				{
-					"step_id": "second",
-					"step_type": "action",
-					"action": "create_todo",
-					"params": {"description": "Second {{ doc.name }}"},
-				},
-			],
-			reference_doctype="Dispatch Job",
+			self.EVENT,
+			[self.todo_step("first", "Premier"), self.todo_step("second", "Second")],
 		)
 		committed = []
 
@@ -625,20 +602,20 @@ class TestLostWorkers(FrappeTestCase):
 						run.status,
 						run.current_step,
 						run.log[-1].outcome,
-						frappe.db.count("ToDo", {"description": f"Premier {run.reference_name}"}),
-						frappe.db.count("ToDo", {"description": f"Second {run.reference_name}"}),
+						self.todos("Premier"),
+						self.todos("Second"),
 					)
 				)
 
 		with patch("gigafibre.flows.runner.commit_step", observe):
-			self.make_job(technician=self.technician.name)
+			self.fire()
 		self.assertEqual(committed[0], ("Running", "first", "action_requested", 0, 0))
 		self.assertIn(("Running", "second", "action_requested", 1, 0), committed)
 		self.assertEqual(committed[-1], ("Completed", "second", "completed", 1, 1))
 
 	def test_run_left_running_by_a_lost_worker_is_resumed_by_the_sweep_once(self):
 		template = self.lost_template("_Test lost worker", max_attempts=3, retry_backoff_seconds=60)
-		job, run = self.left_running(template)
+		run = self.left_running(template)
 		with self.jobs_of(run.name) as enqueued:
 			runner.sweep_stale_runs()
 		self.assertNotIn(run.name, [name for _, name, _ in enqueued])  # its lease is live
@@ -656,14 +633,13 @@ class TestLostWorkers(FrappeTestCase):
 		)
 		run.reload()
 		self.assertEqual((run.status, run.leased_until), ("Completed", None))
-		self.assertEqual(self.todos(job), 1)
+		self.assertEqual(self.todos(), 1)
 		lost = [row for row in run.log if row.outcome == "action_retry"]
 		self.assertEqual(len(lost), 1)
 		self.assertIn("Worker lost during step todo", lost[0].message)
 
 	def test_retry_from_the_desk_restarts_a_run_left_running_once(self):
-		template = self.lost_template("_Test lost retry")
-		job, run = self.left_running(template)
+		run = self.left_running(self.lost_template("_Test lost retry"))
 		self.lapse(run)
 		with patch("frappe.enqueue") as queued:
 			frappe.get_doc("Flow Run", run.name).retry_run()
@@ -671,38 +647,31 @@ class TestLostWorkers(FrappeTestCase):
 		retry_run(run.name)
 		retry_run(run.name)  # pressed twice
 		self.assertEqual(run.reload().status, "Completed")
-		self.assertEqual(self.todos(job), 1)
+		self.assertEqual(self.todos(), 1)
 		self.assertIn("failed", [row.outcome for row in run.log])
 
 	def test_last_attempt_lost_fails_the_run_with_the_reason(self):
-		template = self.lost_template("_Test lost last", max_attempts=1)
-		job, run = self.left_running(template)
+		run = self.left_running(self.lost_template("_Test lost last", max_attempts=1))
 		self.lapse(run)
 		with self.jobs_of(run.name):
 			runner.sweep_stale_runs()
 		run.reload()
 		self.assertEqual((run.status, run.last_error), ("Failed", "Worker lost during step todo."))
-		self.assertEqual(self.todos(job), 0)
+		self.assertEqual(self.todos(), 0)
 		retry_run(run.name)
 		self.assertEqual(run.reload().status, "Completed")
-		self.assertEqual(self.todos(job), 1)
+		self.assertEqual(self.todos(), 1)
 
 	def test_the_minute_tick_only_enqueues(self):
 		template = make_template(
 			"_Test tick",
-			"on_job_assigned",
+			self.EVENT,
 			[
 				{"step_id": "pause", "step_type": "wait", "wait_kind": "duration", "wait_seconds": 3600},
-				{
-					"step_id": "todo",
-					"step_type": "action",
-					"action": "create_todo",
-					"params": {"description": "Perdu {{ doc.name }}"},
-				},
+				self.todo_step("todo"),
 			],
-			reference_doctype="Dispatch Job",
 		)
-		job = self.make_job(technician=self.technician.name)
+		self.fire()
 		(name,) = runs_for(template.name)
 		frappe.db.set_value("Flow Run", name, "wake_at", add_to_date(now_datetime(), minutes=-1))
 		with patch.object(runner, "enqueue_job") as queued:
@@ -711,8 +680,8 @@ class TestLostWorkers(FrappeTestCase):
 		self.assertEqual(call.args, ("gigafibre.flows.runner.resume_run",))
 		self.assertEqual((call.kwargs["job_id"], call.kwargs["deduplicate"]), (f"flow-run-wake:{name}", True))
 		self.assertEqual(frappe.db.get_value("Flow Run", name, "status"), "Waiting")
-		self.assertEqual(self.todos(job), 0)
+		self.assertEqual(self.todos(), 0)
 		runner.resume_run(name)
 		runner.resume_run(name)  # the same job twice: once
 		self.assertEqual(frappe.db.get_value("Flow Run", name, "status"), "Completed")
-		self.assertEqual(self.todos(job), 1)
+		self.assertEqual(self.todos(), 1)
