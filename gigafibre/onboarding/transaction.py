@@ -17,11 +17,16 @@ def one_transaction():
 	shadowed on this request's connection only, for the duration of the block.
 	"""
 	db = frappe.db
+	# Whatever already shadows the commit here (an outer block, a test's patch) comes back after.
+	shadowed = db.__dict__.get("commit")
 	db.commit = _held_commit
 	try:
 		yield
 	finally:
-		del db.commit
+		if shadowed is None:
+			del db.commit
+		else:
+			db.commit = shadowed
 
 
 def _held_commit(*args, **kwargs) -> None:

@@ -5,7 +5,7 @@ import uuid
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from gigafibre.tests.utils import call_endpoint
+from gigafibre.tests.utils import call_endpoint, serviceable_address
 
 SEARCH = "gigafibre.api.checkout.search_address"
 # A street no other test or demo record uses, so every answer below is about our own rows.
@@ -21,27 +21,21 @@ class TestAddressSearchAsTyped(FrappeTestCase):
 			("4120", "Terrebonne", "J6W 1A1", "Planned"),
 			("4122", "Laval", "H7P 5L3", "Serviceable"),
 		):
-			frappe.get_doc(
-				{
-					"doctype": "Serviceable Address",
-					"civic_number": civic,
-					"street": STREET,
-					"city": city,
-					"postal_code": postal,
-					"status": status,
-					"olt": "OLT-LAVAL-1" if status == "Serviceable" else None,
-				}
-			).insert()
-		frappe.get_doc(
-			{
-				"doctype": "Serviceable Address",
-				"civic_number": "15",
-				"street": "boulevard Saint-Martin Ouest",
-				"city": "Laval",
-				"postal_code": "H7M 1Y2",
-				"status": "Serviceable",
-			}
-		).insert()
+			serviceable_address(
+				civic_number=civic,
+				street=STREET,
+				city=city,
+				postal_code=postal,
+				status=status,
+				olt="OLT-LAVAL-1" if status == "Serviceable" else None,
+			)
+		serviceable_address(
+			civic_number="15",
+			street="boulevard Saint-Martin Ouest",
+			city="Laval",
+			postal_code="H7M 1Y2",
+			status="Serviceable",
+		)
 
 	def tearDown(self):
 		frappe.set_user("Administrator")

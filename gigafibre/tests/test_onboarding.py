@@ -18,6 +18,7 @@ from gigafibre.tests.utils import (
 	company,
 	ensure_outgoing_email_account,
 	make_location,
+	serviceable_address,
 )
 
 API = "gigafibre.api.checkout."
@@ -172,17 +173,14 @@ class TestAddressSearch(FrappeTestCase):
 			("4510", "Rue St-Denis", "H2J 2L3", "Not Serviceable", None),
 			("120", "rue de la Montagne", "H3G 1Z5", "Serviceable", "OLT-CENTRE-2"),
 		):
-			frappe.get_doc(
-				{
-					"doctype": "Serviceable Address",
-					"civic_number": civic,
-					"street": street,
-					"city": "Montréal",
-					"postal_code": postal,
-					"status": status,
-					"olt": olt,
-				}
-			).insert()
+			serviceable_address(
+				civic_number=civic,
+				street=street,
+				city="Montréal",
+				postal_code=postal,
+				status=status,
+				olt=olt,
+			)
 		make_location(address_line1="4520 rue Saint-Denis", postal_code="H2J 2L3", olt="OLT-PLATEAU-1")
 
 	def tearDown(self):
@@ -210,15 +208,12 @@ class TestAddressSearch(FrappeTestCase):
 		with self.assertRaisesRegex(frappe.DuplicateEntryError, "already registered"):
 			duplicate.insert()
 		with self.assertRaisesRegex(frappe.ValidationError, "not a valid Canadian postal code"):
-			frappe.get_doc(
-				{
-					"doctype": "Serviceable Address",
-					"civic_number": "1",
-					"street": "rue Nulle",
-					"city": "Montréal",
-					"postal_code": "12345",
-				}
-			).insert()
+			serviceable_address(
+				civic_number="1",
+				street="rue Nulle",
+				city="Montréal",
+				postal_code="12345",
+			)
 
 	def test_search_by_civic_and_street_says_serviceable(self):
 		results = self.search("4500 St-Denis")
@@ -253,15 +248,12 @@ class TestAddressSearch(FrappeTestCase):
 
 	def test_at_most_ten_results(self):
 		for civic in range(1, 13):
-			frappe.get_doc(
-				{
-					"doctype": "Serviceable Address",
-					"civic_number": str(civic),
-					"street": "avenue du Parc",
-					"city": "Montréal",
-					"postal_code": "H2V 4E6",
-				}
-			).insert()
+			serviceable_address(
+				civic_number=str(civic),
+				street="avenue du Parc",
+				city="Montréal",
+				postal_code="H2V 4E6",
+			)
 		self.assertEqual(len(self.search("parc")), addresses.LIMIT)
 		self.assertEqual(len(self.search("h2v 4e6")), addresses.LIMIT)
 
@@ -412,16 +404,13 @@ class TestWebOrder(SmsTestCase):
 		super().setUpClass()
 		cls.template = _catalog_fixture(company())
 		for civic, status in (("4500", "Serviceable"), ("4502", "Planned")):
-			frappe.get_doc(
-				{
-					"doctype": "Serviceable Address",
-					"civic_number": civic,
-					"street": "rue Saint-Denis",
-					"city": "Montréal",
-					"postal_code": "H2J 2L3",
-					"status": status,
-				}
-			).insert()
+			serviceable_address(
+				civic_number=civic,
+				street="rue Saint-Denis",
+				city="Montréal",
+				postal_code="H2J 2L3",
+				status=status,
+			)
 
 	def setUp(self):
 		frappe.cache.delete_keys("gigafibre:checkout-otp")

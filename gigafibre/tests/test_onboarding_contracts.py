@@ -31,6 +31,7 @@ from gigafibre.tests.utils import (
 	company,
 	ensure_outgoing_email_account,
 	post_raw,
+	serviceable_address,
 	test_customer,
 )
 from gigafibre.webhooks.intake import BadSignature
@@ -54,20 +55,17 @@ class ContractTestCase(SmsTestCase):
 		ensure_outgoing_email_account()
 		cls.template = _catalog_fixture(company())
 		for civic in ("4510", "4512", "4514", "4516", "4518"):
-			frappe.get_doc(
-				{
-					"doctype": "Serviceable Address",
-					"civic_number": civic,
-					"street": "rue Saint-Denis",
-					"city": "Montréal",
-					"postal_code": "H2J 2L3",
-					"status": "Serviceable",
-					"olt": "OLT-PLATEAU-1",
-					"pon_port": "0/1/3",
-					"latitude": 45.5252,
-					"longitude": -73.5823,
-				}
-			).insert()
+			serviceable_address(
+				civic_number=civic,
+				street="rue Saint-Denis",
+				city="Montréal",
+				postal_code="H2J 2L3",
+				status="Serviceable",
+				olt="OLT-PLATEAU-1",
+				pon_port="0/1/3",
+				latitude=45.5252,
+				longitude=-73.5823,
+			)
 		cls.stripe = LoopbackPeer(stripe_api).__enter__()
 		cls.docuseal_handler = DocuSealPeer()
 		cls.docuseal = LoopbackPeer(cls.docuseal_handler).__enter__()

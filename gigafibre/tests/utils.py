@@ -208,9 +208,12 @@ TWILIO_SID = "AC" + "1" * 32
 
 
 def twilio_created(request):
-	"""Twilio's answer to a Messages.json POST: 201 with the message resource."""
+	"""Twilio's answer to a Messages.json POST: 201 with the message resource. A GET (the outbox
+	looking a message up after an unknown outcome) lists none: this stub keeps nothing."""
 	from gigafibre.tests.peers import Reply
 
+	if request.method == "GET":
+		return Reply(200, {"messages": [], "next_page_uri": None, "page": 0, "page_size": 50})
 	form = request.form()
 	return Reply(
 		201,
@@ -268,3 +271,19 @@ class SmsTestCase(FrappeTestCase):
 	def tearDown(self):
 		frappe.set_user("Administrator")
 		frappe.local.request = None
+
+
+def serviceable_address(**fields) -> "frappe.model.document.Document":
+	"""A Serviceable Address as the test needs it. A site may already have that address (a real
+	network's table, another run's data): then that row is made to say what the test needs, inside
+	the test's transaction, instead of a duplicate refused."""
+	from gigafibre.onboarding.address import address_key
+
+	key = address_key(fields.get("civic_number"), fields.get("street"), fields.get("postal_code"))
+	existing = frappe.db.get_value("Serviceable Address", {"address_key": key}, "name")
+	if existing:
+		doc = frappe.get_doc("Serviceable Address", existing)
+		doc.update({"olt": None, "pon_port": None, **fields})
+		doc.save()
+		return doc
+	return frappe.get_doc({"doctype": "Serviceable Address", **fields}).insert()
