@@ -23,9 +23,9 @@ def dry_run(template: str, reference_doctype: str, reference_name: str) -> dict:
 			)
 		)
 
-	from gigafibre.flows.runner import _snapshot, extra_context
+	from gigafibre.flows.runner import extra_context, snapshot_of
 
-	snapshot = _snapshot(doc)
+	snapshot = snapshot_of(doc)
 	context = extra_context(snapshot)
 	definition = engine.FlowTemplate.from_dict(flow.as_dict())
 	try:

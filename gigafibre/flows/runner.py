@@ -95,7 +95,7 @@ def clear_cache() -> None:
 	frappe.cache.delete_value(LISTENERS_CACHE)
 
 
-def _snapshot(doc) -> dict:
+def snapshot_of(doc) -> dict:
 	"""The document as JSON-able data (dates as strings), as runs store it in their context."""
 	data = doc if isinstance(doc, dict) or doc is None else doc.as_dict()
 	return json.loads(frappe.as_json(data)) if data else {}
@@ -117,7 +117,7 @@ def handle_event(
 	(`flow_event`, not `event`: `frappe.enqueue` keeps that keyword for itself.)
 	"""
 	event = flow_event
-	snapshot = _snapshot(snapshot)
+	snapshot = snapshot_of(snapshot)
 	context = {**extra_context(snapshot), **(context or {})}
 	dedupe_key = str(context.pop("dedupe_key", "") or "")
 	# Every run this event starts is stored and committed before the first of them acts.
@@ -365,7 +365,7 @@ def _reference(run) -> dict | None:
 		and run.reference_name
 		and frappe.db.exists(run.reference_doctype, run.reference_name)
 	):
-		return _snapshot(frappe.get_doc(run.reference_doctype, run.reference_name))
+		return snapshot_of(frappe.get_doc(run.reference_doctype, run.reference_name))
 	return None
 
 

@@ -3,8 +3,8 @@
 One way to send an SMS now, while a person waits for the answer: `send_sms(to, body)` (or
 `sms_client().send(...)`, the same guarded client). Both refuse a number whose customer answered
 STOP, before any request leaves. Everything sent from a background step goes through the outbox
-instead (`gigafibre.messaging.outbox`: stored first, sent by a job, finished by a sweep), and so
-does `send_to_contact`.
+instead (`gigafibre.messaging.outbox`: stored first, sent by a job, finished by a sweep); a
+message to an email-or-mobile contact is `outbox.queue_to_contact`.
 """
 
 import frappe
@@ -55,23 +55,6 @@ def sms_client() -> TwilioSms:
 def send_sms(to: str, body: str) -> SentSms:
 	"""Send one SMS; `ServiceError` when Twilio is not configured, refuses, or the number opted out."""
 	return sms_client().send(to, body)
-
-
-def send_to_contact(
-	contact: str,
-	subject: str,
-	html: str,
-	sms_text: str,
-	reference_doctype: str | None = None,
-	reference_name: str | None = None,
-) -> str:
-	"""One message to whichever `contact` is: an email address (`subject` and `html`) or a mobile
-	number (SMS, `sms_text`), stored in the outbox in the caller's transaction and sent by a job
-	(`outbox.queue_to_contact`); the Outgoing Message. Refused here only when it cannot be sent at
-	all (a bad number, no text); STOP and Twilio's answers are the outbox's."""
-	from gigafibre.messaging.outbox import queue_to_contact
-
-	return queue_to_contact(contact, subject, html, sms_text, reference_doctype, reference_name)
 
 
 def is_opted_out(phone: str) -> bool:

@@ -85,7 +85,7 @@ def send_contract_link(order_name: str) -> bool:
 	"""Background job: the contract page's link to the email or mobile the order was verified
 	with, so a customer who closed the page can come back to sign and pay. A failure is logged."""
 	from gigafibre.messaging.language import paragraphs, recipient_language, rendered_in
-	from gigafibre.messaging.service import send_to_contact
+	from gigafibre.messaging.outbox import queue_to_contact
 
 	order = frappe.get_doc("Web Order", order_name)
 	url = contract_url(order)
@@ -100,7 +100,7 @@ def send_contract_link(order_name: str) -> bool:
 		)
 		sms = _("Gigafibre: thank you for your order {0}. Your contract: {1}").format(order.name, url)
 	try:
-		send_to_contact(order.identifier, subject, html, sms)
+		queue_to_contact(order.identifier, subject, html, sms)
 	except (ServiceError, frappe.OutgoingEmailError) as err:
 		message = _(err.message).format(*err.args_) if isinstance(err, ServiceError) else str(err)
 		frappe.log_error(title=_("Contract link not sent"), message=message)

@@ -63,7 +63,7 @@ def deliver(kind: str, value: str, over_limit: bool = False, language: str | Non
 	frappe.cache.delete_value(_ATTEMPTS + key)
 	minutes = ttl // 60
 	from gigafibre.messaging.language import paragraphs, rendered_in
-	from gigafibre.messaging.service import send_to_contact
+	from gigafibre.messaging.outbox import queue_to_contact
 
 	with rendered_in(language):
 		subject = _("Your Gigafibre verification code: {0}").format(code)
@@ -76,7 +76,7 @@ def deliver(kind: str, value: str, over_limit: bool = False, language: str | Non
 		)
 		sms = _("Gigafibre: your verification code is {0} (valid {1} min).").format(code, minutes)
 	try:
-		send_to_contact(value, subject, html, sms)
+		queue_to_contact(value, subject, html, sms)
 	except ServiceError as err:
 		frappe.log_error(title=_("Verification code not sent"), message=_(err.message).format(*err.args_))
 		return False

@@ -73,7 +73,7 @@ def _send_link(customer: str, kind: str, value: str) -> str:
 	token, name = issue(customer, "Email" if kind == "email" else "SMS", value)
 	url = f"{_portal_base()}/#/?token={token}"
 	from gigafibre.messaging.language import paragraphs, recipient_language, rendered_in
-	from gigafibre.messaging.service import send_to_contact
+	from gigafibre.messaging.outbox import queue_to_contact
 
 	with rendered_in(recipient_language(customer=customer)):
 		subject = _("Your Gigafibre customer portal link")
@@ -86,7 +86,7 @@ def _send_link(customer: str, kind: str, value: str) -> str:
 			_("If you did not ask for it, you can ignore this message."),
 		)
 		sms = _("Gigafibre: your customer portal link (valid 24 h, works once): {0}").format(url)
-	send_to_contact(value, subject, html, sms, reference_doctype="Customer", reference_name=customer)
+	queue_to_contact(value, subject, html, sms, reference_doctype="Customer", reference_name=customer)
 	return name
 
 

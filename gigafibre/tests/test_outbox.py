@@ -119,7 +119,7 @@ class TestOutbox(SmsTestCase):
 
 	def test_a_secret_is_cleared_once_sent_and_an_email_goes_through_the_email_queue(self):
 		ensure_outgoing_email_account()
-		name = service.send_to_contact(
+		name = outbox.queue_to_contact(
 			"_test-outbox@example.com",
 			"Votre code : 123456",
 			"<p>Votre code est <b>123456</b>.</p>",

@@ -5,7 +5,9 @@ def test_the_name_when_free_else_with_the_postal_code_else_with_the_order():
 	taken = set()
 	assert customer_id("Marie  Tremblay", "h2j 2l3", "WO-00012", taken.__contains__) == "Marie Tremblay"
 	taken.add("Marie Tremblay")
-	assert customer_id("Marie Tremblay", "h2j 2l3", "WO-00012", taken.__contains__) == "Marie Tremblay - H2J 2L3"
+	assert (
+		customer_id("Marie Tremblay", "h2j 2l3", "WO-00012", taken.__contains__) == "Marie Tremblay - H2J 2L3"
+	)
 	taken.add("Marie Tremblay - H2J 2L3")
 	assert (
 		customer_id("Marie Tremblay", "H2J 2L3", "WO-00012", taken.__contains__)
