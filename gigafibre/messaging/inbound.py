@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 import frappe
 from frappe import _
 
-from gigafibre.messaging import conversations
+from gigafibre.messaging import conversations, recipients
 from gigafibre.messaging.pbx_events import parse_call_event
 from gigafibre.messaging.service import set_opt_out
 from gigafibre.messaging.twilio_webhooks import keyword, next_delivery_status
@@ -35,14 +35,14 @@ def handle_twilio(doc) -> str | None:
 def handle_sms(doc) -> str | None:
 	"""Inbound SMS: onto the sender's open SMS thread; STOP/START recorded on the customer."""
 	params = form_params(doc.raw_body)
-	sender = conversations.safe_e164(params.get("From")) or (params.get("From") or "").strip()
+	sender = recipients.safe_e164(params.get("From")) or (params.get("From") or "").strip()
 	if not sender:
 		return "ignored"
 	body = params.get("Body") or ""
 	media = int(params.get("NumMedia") or 0)
 	if media:
 		body = (body + "\n" + _("({0} attachment(s) not shown)", lang=CONTENT_LANG).format(media)).strip()
-	customer = conversations.find_customer_by_phone(sender)
+	customer = recipients.find_customer_by_phone(sender)
 	issue = conversations.thread_for(customer, "SMS", sender)
 	conversations.add_message(issue, body, "Received", "SMS", sender, message_id=params.get("MessageSid"))
 	match keyword(params.get("Body")):
@@ -98,7 +98,7 @@ def handle_call(doc) -> str | None:
 	with user_errors():
 		event = parse_call_event(_call_payload(doc.raw_body))
 	message_id = f"3cx:{event.call_id}"
-	number = conversations.safe_e164(event.number) or event.number
+	number = recipients.safe_e164(event.number) or event.number
 	text = describe_call(event, number)
 	existing = frappe.db.get_value("Communication", {"message_id": message_id}, "name")
 	if existing:
@@ -108,7 +108,7 @@ def handle_call(doc) -> str | None:
 		return None
 	if not number:
 		return "ignored"
-	customer = conversations.find_customer_by_phone(number)
+	customer = recipients.find_customer_by_phone(number)
 	issue = conversations.thread_for(customer, "Phone", number)
 	conversations.add_message(
 		issue,

@@ -59,7 +59,7 @@ def send_sms(to: str, body: str) -> SentSms:
 
 def is_opted_out(phone: str) -> bool:
 	"""True when a customer reachable at this E.164 number answered STOP."""
-	from gigafibre.messaging.conversations import customers_by_phone
+	from gigafibre.messaging.recipients import customers_by_phone
 
 	if not frappe.get_meta("Customer").has_field(OPT_OUT_FIELD):
 		return False
@@ -69,7 +69,7 @@ def is_opted_out(phone: str) -> bool:
 
 def set_opt_out(phone: str, opted_out: bool) -> list[str]:
 	"""Record STOP (or START) for every customer reachable at this number; the customers changed."""
-	from gigafibre.messaging.conversations import customers_by_phone
+	from gigafibre.messaging.recipients import customers_by_phone
 
 	customers = customers_by_phone(phone)
 	for customer in customers:

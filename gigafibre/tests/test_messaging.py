@@ -11,7 +11,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from gigafibre.errors import ServiceError
-from gigafibre.messaging import conversations
+from gigafibre.messaging import conversations, recipients
 from gigafibre.messaging.service import send_sms, sms_client
 from gigafibre.messaging.setup import ensure_custom_fields
 from gigafibre.tests.peers import LoopbackPeer, Reply
@@ -170,7 +170,7 @@ class TestMessaging(FrappeTestCase):
 				}
 			).insert()
 		self.assertTrue(contact.name)
-		self.assertEqual(conversations.find_customer_by_phone("+18735550182"), by_contact)
+		self.assertEqual(recipients.find_customer_by_phone("+18735550182"), by_contact)
 
 		by_location = test_customer("_Test Messaging Location Customer")
 		frappe.get_doc(
@@ -183,9 +183,9 @@ class TestMessaging(FrappeTestCase):
 				"contacts": [{"contact_name": "Concierge", "phone": "873-555-0183"}],
 			}
 		).insert()
-		self.assertEqual(conversations.find_customer_by_phone("+18735550183"), by_location)
-		self.assertEqual(conversations.find_customer_by_phone("+18735550181"), self.customer)
-		self.assertIsNone(conversations.find_customer_by_phone("+18735550184"))
+		self.assertEqual(recipients.find_customer_by_phone("+18735550183"), by_location)
+		self.assertEqual(recipients.find_customer_by_phone("+18735550181"), self.customer)
+		self.assertIsNone(recipients.find_customer_by_phone("+18735550184"))
 
 	def test_bad_signatures_are_refused_and_nothing_is_stored(self):
 		sid = message_sid()
