@@ -23,6 +23,7 @@ after_migrate = [
 	"gigafibre.install.ensure_seed_flows",
 	"gigafibre.portal.setup.ensure_custom_fields",
 	"gigafibre.printing.invoice.ensure_default_format",
+	"gigafibre.billing.setup.ensure_custom_fields",
 ]
 
 # ---------------------------------------------------------------- customer portal

@@ -6,6 +6,7 @@ import frappe
 
 
 def after_install() -> None:
+	from gigafibre.billing.setup import ensure_custom_fields as billing_fields
 	from gigafibre.messaging.setup import ensure_custom_fields as messaging_fields
 	from gigafibre.onboarding.setup import ensure_custom_fields as onboarding_fields
 	from gigafibre.payments.setup import ensure_custom_fields as payments_fields
@@ -15,6 +16,7 @@ def after_install() -> None:
 	messaging_fields()
 	payments_fields()
 	onboarding_fields()
+	billing_fields()
 	ensure_link_secret()
 	portal_fields()
 	ensure_seed_flows()

@@ -31,13 +31,14 @@ class ServiceLocation(Document):
 		customer: DF.Link
 		customer_name: DF.Data
 		latitude: DF.Float
-		location_status: DF.Literal["Active", "Pending", "Inactive"]
+		location_status: DF.Literal["Active", "Pending", "Suspended", "Inactive"]
 		longitude: DF.Float
 		olt: DF.Data
 		onu_id: DF.Data
 		pon_port: DF.Data
 		postal_code: DF.Data
 		province: DF.Literal["QC", "ON", "NB", "NS", "PE", "NL", "MB", "SK", "AB", "BC", "YT", "NT", "NU"]
+		suspension_reason: DF.SmallText
 	# end: auto-generated types
 
 	def validate(self) -> None:
