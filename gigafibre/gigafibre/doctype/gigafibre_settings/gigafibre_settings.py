@@ -22,6 +22,7 @@ class GigafibreSettings(Document):
 		acceptance_rx_min: DF.Float
 		address_api_key: DF.Password
 		address_api_url: DF.Data
+		billing_day: DF.Literal["Calendar Month", "Anniversary"]
 		checkin_radius_m: DF.Int
 		contract_link_days: DF.Int
 		dispatch_average_speed: DF.Float
@@ -36,6 +37,7 @@ class GigafibreSettings(Document):
 		docuseal_url: DF.Data
 		docuseal_webhook_header: DF.Data
 		docuseal_webhook_secret: DF.Password
+		equipment_return_days: DF.Int
 		flow_max_attempts: DF.Int
 		flow_retry_backoff_seconds: DF.Int
 		gemini_api_base: DF.Data
@@ -46,6 +48,8 @@ class GigafibreSettings(Document):
 		genieacs_url: DF.Data
 		genieacs_username: DF.Data
 		install_lead_days: DF.Int
+		invoice_days_until_due: DF.Int
+		invoice_email: DF.Check
 		ivr_billing_number: DF.Data
 		ivr_support_number: DF.Data
 		jwt_secret: DF.Password
