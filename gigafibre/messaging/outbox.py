@@ -17,6 +17,10 @@ job was lost), Unknown or Queued rows whose next attempt is due, Sending rows wh
 (lease lapsed; looked up first too). `queue_call` stores a background step that decides what to
 send (the portal link's customer lookup) the same way: run once by `send`, its messages are rows
 of their own, it becomes Composed.
+
+Quiet hours (Gigafibre Settings, `messaging/quiet_hours.py`): `queue(..., quiet_hours=True)` during
+them stores the message with a "not before" at their end; it stays Queued, no job is enqueued and
+no worker sends it earlier; the sweep sends it once that time has come.
 """
 
 import hashlib
@@ -31,6 +35,7 @@ from frappe.utils import add_to_date, get_datetime, get_system_timezone, now_dat
 from gigafibre.errors import GigafibreError, ServiceError
 from gigafibre.jobs import enqueue as enqueue_job
 from gigafibre.messaging import outbox_rules as rules
+from gigafibre.messaging import quiet_hours as quiet
 from gigafibre.messaging.twilio_sms import OutcomeUnknown, checked_sms
 
 DOCTYPE = "Outgoing Message"
@@ -53,6 +58,7 @@ _FIELDS = [
 	"call_method",
 	"call_args",
 	"on_outcome",
+	"not_before",
 ]
 
 
@@ -67,10 +73,12 @@ def queue(
 	secret: bool = False,
 	on_outcome: str | None = None,
 	now: bool = False,
+	quiet_hours: bool = False,
 ) -> str:
 	"""Store one message (SMS or Email) and enqueue its sending once the caller's transaction
 	commits; the Outgoing Message's name. A `dedupe_key` already used answers the row it queued.
 	`now`: make the first attempt here instead of in a job (a flow step, which records the outcome).
+	`quiet_hours`: during the settings' quiet hours, hold it until they end (see the module doc).
 	A bad number or an empty or too long SMS is refused here, before anything is stored."""
 	if channel == "SMS":
 		recipient, body = checked_sms(recipient, body)
@@ -88,6 +96,7 @@ def queue(
 		"reference_name": reference_name,
 		"secret": 1 if secret else 0,
 		"on_outcome": on_outcome,
+		"not_before": quiet_hours_end() if quiet_hours else None,
 	}
 	return _store(fields, dedupe_key, now)
 
@@ -131,6 +140,8 @@ def _store(fields: dict, dedupe_key: str | None, now: bool) -> str:
 		# The same key queued by a concurrent request, committed in between.
 		frappe.db.rollback(save_point="outbox_insert")
 		return frappe.db.get_value(DOCTYPE, {"dedupe_key": dedupe_key})
+	if fields.get("not_before"):
+		return doc.name  # held for the quiet hours: the sweep sends it when they end
 	if now:
 		send(doc.name, commit=False)
 	else:
@@ -145,7 +156,12 @@ def send(message: str, commit: bool = True) -> str | None:
 	row = frappe.db.get_value(DOCTYPE, message, _FIELDS, as_dict=True, for_update=True)
 	if not row:
 		return None
-	if not rules.may_claim(row.status, get_datetime(row.leased_until) if row.leased_until else None, now):
+	if not rules.may_claim(
+		row.status,
+		get_datetime(row.leased_until) if row.leased_until else None,
+		now,
+		not_before=get_datetime(row.not_before) if row.not_before else None,
+	):
 		return row.status
 	look_up = rules.look_up_first(row.status)
 	first_attempt = get_datetime(row.first_attempt_at) if row.first_attempt_at else now
@@ -217,7 +233,7 @@ def sweep() -> int:
 			"status": ("in", [rules.QUEUED, rules.UNKNOWN, rules.SENDING]),
 			"creation": ("<=", rules.grace_cutoff(now)),
 		},
-		fields=["name", "status", "creation", "next_attempt_at", "leased_until"],
+		fields=["name", "status", "creation", "next_attempt_at", "leased_until", "not_before"],
 		order_by="creation asc",
 		limit=SWEEP_BATCH,
 	)
@@ -229,6 +245,7 @@ def sweep() -> int:
 			get_datetime(row.next_attempt_at) if row.next_attempt_at else None,
 			get_datetime(row.leased_until) if row.leased_until else None,
 			now,
+			not_before=get_datetime(row.not_before) if row.not_before else None,
 		):
 			enqueue_job(SEND, message=row.name, job_id=f"outbox:{row.name}", deduplicate=True)
 			taken += 1
@@ -236,9 +253,24 @@ def sweep() -> int:
 
 
 def status(message: str) -> dict:
-	"""What a caller shows of its message: status, Twilio SID, the last error."""
+	"""What a caller shows of its message: status, Twilio SID, the last error, its "not before"."""
 	return frappe.db.get_value(
-		DOCTYPE, message, ["name", "status", "recipient", "provider_id", "last_error"], as_dict=True
+		DOCTYPE,
+		message,
+		["name", "status", "recipient", "provider_id", "last_error", "not_before"],
+		as_dict=True,
+	)
+
+
+def quiet_hours_end(at: datetime | None = None) -> datetime | None:
+	"""The end of the quiet hours `at` (default now) falls in, naive in the site's time zone like
+	every Frappe datetime; None outside them."""
+	settings = frappe.get_cached_doc("Gigafibre Settings")
+	return quiet.quiet_until(
+		at or now_datetime(),
+		quiet.as_time(settings.get("quiet_hours_start"), quiet.DEFAULT_START),
+		quiet.as_time(settings.get("quiet_hours_end"), quiet.DEFAULT_END),
+		get_system_timezone(),
 	)
 
 

@@ -5,6 +5,9 @@ Statuses: Queued (stored, or a passing error before Twilio had it: nothing went 
 (claimed by a worker, with a lease), Sent, Unknown (the request may have reached Twilio: look it
 up before sending again), Failed (refused, or given up), Composed (a stored call that queued its
 messages). Sending past its lease is a worker lost mid-send: as unknown as a timeout.
+
+A message may carry a "not before" (queued during quiet hours, `messaging/quiet_hours.py`): it stays
+Queued, no worker takes it earlier, and the sweep sends it once that time has come.
 """
 
 from datetime import datetime, timedelta
@@ -29,9 +32,13 @@ RETRY_MAX_SECONDS = 1800
 LEASE_SECONDS = lease_seconds(300)
 
 
-def may_claim(status: str, leased_until: datetime | None, now: datetime) -> bool:
+def may_claim(
+	status: str, leased_until: datetime | None, now: datetime, not_before: datetime | None = None
+) -> bool:
 	"""Whether a worker that read the row under lock takes it: Queued or Unknown, or Sending whose
-	worker was lost (lease lapsed). Done rows and live claims are left alone."""
+	worker was lost (lease lapsed). Done rows, live claims and rows not due yet are left alone."""
+	if not_before is not None and not_before > now:
+		return False
 	if status in (QUEUED, UNKNOWN):
 		return True
 	return status == SENDING and not lease_live(leased_until, now)
@@ -62,9 +69,16 @@ def sweep_takes(
 	leased_until: datetime | None,
 	now: datetime,
 	grace_seconds: int = GRACE_SECONDS,
+	not_before: datetime | None = None,
 ) -> bool:
 	"""Whether the sweep sends a row again: Queued or Unknown older than the grace period whose next
-	attempt is due (a younger one is left to its own job), or Sending with a lapsed lease."""
+	attempt is due (a younger one is left to its own job), or Sending with a lapsed lease. A row
+	held until `not_before` is taken once that time has come, however young it is then."""
+	if not_before is not None:
+		if not_before > now:
+			return False
+		if status == QUEUED and next_attempt_at is None:
+			return True  # its own job ended without sending it: the hold was on
 	if status == SENDING:
 		return not lease_live(leased_until, now)
 	if status not in (QUEUED, UNKNOWN):

@@ -38,3 +38,17 @@ def test_the_sweep_leaves_young_rows_to_their_job_and_takes_lost_or_due_ones():
 	assert not rules.sweep_takes(rules.SENDING, old, None, NOW + timedelta(minutes=1), NOW)
 	assert rules.sweep_takes(rules.SENDING, old, None, NOW - timedelta(minutes=1), NOW)
 	assert not rules.sweep_takes(rules.SENT, old, None, None, NOW)
+
+
+def test_a_message_held_for_quiet_hours_is_taken_by_nobody_before_its_time_then_by_the_sweep():
+	morning = NOW + timedelta(hours=11)
+	assert not rules.may_claim(rules.QUEUED, None, NOW, not_before=morning)
+	assert rules.may_claim(rules.QUEUED, None, morning, not_before=morning)
+	young = NOW - timedelta(seconds=5)
+	assert not rules.sweep_takes(rules.QUEUED, young, None, None, NOW, not_before=morning)
+	assert rules.sweep_takes(rules.QUEUED, young, None, None, morning, not_before=morning)
+	# A held message that then failed in passing waits for its retry like any other.
+	retry_at = morning + timedelta(minutes=2)
+	assert not rules.sweep_takes(rules.QUEUED, young, retry_at, None, morning, not_before=morning)
+	assert rules.sweep_takes(rules.QUEUED, young, retry_at, None, retry_at, not_before=morning)
+	assert not rules.sweep_takes(rules.SENT, young, None, None, morning, not_before=morning)

@@ -74,6 +74,8 @@ class GigafibreSettings(Document):
 		olt_targets: DF.Code
 		pbx_webhook_secret: DF.Password
 		portal_base_url: DF.Data
+		quiet_hours_end: DF.Time | None
+		quiet_hours_start: DF.Time | None
 		referral_credit_referred: DF.Currency
 		referral_credit_referrer: DF.Currency
 		residential_contract: DF.Code

@@ -26,6 +26,7 @@ class OutgoingMessage(Document):
 		last_error: DF.SmallText | None
 		leased_until: DF.Datetime | None
 		next_attempt_at: DF.Datetime | None
+		not_before: DF.Datetime | None
 		on_outcome: DF.Data | None
 		provider_id: DF.Data | None
 		recipient: DF.Data | None
