@@ -88,12 +88,22 @@ def _target(params: dict, run: RunContext) -> tuple[str, str]:
 	return _writable_doctype(doctype), name
 
 
+DEFERRED = "Deferred"
+
+
+def _held(sent) -> bool:
+	"""Whether the outbox holds the message for the quiet hours (stored, sent when they end)."""
+	return sent.status == "Queued" and bool(sent.not_before)
+
+
 @action("send_sms")
 def send_sms(params: dict, run: RunContext) -> dict:
 	"""Through the outbox, attempted at once: Sent gives Twilio's SID; a timeout (Unknown) is left
 	to the outbox, which looks the message up before sending it again, so the step succeeds; a
-	refusal or an error that sent nothing fails the step (its row rolled back with it), which the
-	runner retries. Keyed by run, number and text: a retried step never queues it twice."""
+	refusal (a number that answered STOP among them) or an error that sent nothing fails the step
+	(its row rolled back with it), which the runner retries. Keyed by run, number and text: a
+	retried step never queues it twice. `quiet_hours: true`: during the settings' quiet hours the
+	message is held until they end, and the step succeeds with status Deferred and `not_before`."""
 	from gigafibre.messaging import outbox
 	from gigafibre.messaging.twilio_sms import checked_sms
 
@@ -107,8 +117,11 @@ def send_sms(params: dict, run: RunContext) -> dict:
 		reference_name=run.reference_name,
 		dedupe_key=f"flow:{run.run}:{key}",
 		now=True,
+		quiet_hours=bool(params.get("quiet_hours")),
 	)
 	sent = outbox.status(name)
+	if _held(sent):
+		return {"status": DEFERRED, "not_before": sent.not_before, "to": to, "message": name}
 	if sent.status in ("Failed", "Queued"):
 		raise ServiceError("{0}", sent.last_error or sent.status, retryable=sent.status == "Queued")
 	return {"sid": sent.provider_id, "status": sent.status, "to": to, "message": name}
@@ -116,6 +129,9 @@ def send_sms(params: dict, run: RunContext) -> dict:
 
 @action("send_email")
 def send_email(params: dict, run: RunContext) -> dict:
+	"""Handed to Frappe's email queue at once; with `quiet_hours: true` through the outbox instead
+	(one Outgoing Message per recipient, keyed by run, recipient and subject), held until the end
+	of the quiet hours when it is queued during them (status Deferred, with `not_before`)."""
 	recipients = params["recipients"]
 	if isinstance(recipients, str):
 		recipients = [r.strip() for r in recipients.replace(";", ",").split(",") if r.strip()]
@@ -127,6 +143,8 @@ def send_email(params: dict, run: RunContext) -> dict:
 		)
 		rendered = template.get_formatted_email(doc)
 		subject, message = rendered["subject"], rendered["message"]
+	if params.get("quiet_hours"):
+		return _email_through_outbox(recipients, subject, message, run)
 	frappe.sendmail(
 		recipients=recipients,
 		subject=subject,
@@ -135,6 +153,35 @@ def send_email(params: dict, run: RunContext) -> dict:
 		reference_name=run.reference_name,
 	)
 	return {"recipients": recipients, "subject": subject}
+
+
+def _email_through_outbox(recipients: list, subject: str, message: str, run: RunContext) -> dict:
+	from gigafibre.messaging import outbox
+
+	names, not_before = [], None
+	for recipient in recipients:
+		key = hashlib.sha256(f"{recipient}\n{subject}".encode()).hexdigest()[:32]
+		name = outbox.queue(
+			"Email",
+			recipient,
+			message,
+			subject=subject,
+			reference_doctype=run.reference_doctype,
+			reference_name=run.reference_name,
+			dedupe_key=f"flow:{run.run}:{key}",
+			now=True,
+			quiet_hours=True,
+		)
+		sent = outbox.status(name)
+		if _held(sent):
+			not_before = sent.not_before
+		elif sent.status in ("Failed", "Queued"):
+			raise ServiceError("{0}", sent.last_error or sent.status, retryable=sent.status == "Queued")
+		names.append(name)
+	out = {"recipients": recipients, "subject": subject, "messages": names}
+	if not_before:
+		out.update(status=DEFERRED, not_before=not_before)
+	return out
 
 
 @action("create_document")

@@ -480,12 +480,23 @@ def start(
 	return run.result()
 
 
-def _resumed(flow: FlowTemplate, state: RunState, now: datetime, doc: Any) -> tuple[_Run, StepDef | None]:
-	"""A working copy of a paused run with its fresh document, and the step it paused on (None,
-	with the run Failed, when the template no longer has that step)."""
+def _fresh_context(context: Mapping[str, Any] | None) -> dict:
+	"""What a waking run takes in afresh beside its document (say the customer, read again)."""
+	clash = RESERVED_CONTEXT_KEYS & (context or {}).keys()
+	if clash:
+		raise TypeError(f"reserved context keys: {sorted(clash)}")
+	return dict(context or {})
+
+
+def _resumed(
+	flow: FlowTemplate, state: RunState, now: datetime, doc: Any, context: Mapping[str, Any] | None = None
+) -> tuple[_Run, StepDef | None]:
+	"""A working copy of a paused run with its fresh document and context, and the step it paused
+	on (None, with the run Failed, when the template no longer has that step)."""
 	run = _Run(flow, state, now)
 	if doc is not None:
 		run.state.context["doc"] = _doc_dict(doc)
+	run.state.context.update(context or {})
 	step = flow.step(state.current_step)
 	if step is None:
 		run.fail(state.current_step, _("Step {0} does not exist.").format(state.current_step))
@@ -493,19 +504,26 @@ def _resumed(flow: FlowTemplate, state: RunState, now: datetime, doc: Any) -> tu
 
 
 def resume_on_time(
-	template: Mapping[str, Any] | FlowTemplate, state: RunState | Mapping, now: datetime, doc: Any = None
+	template: Mapping[str, Any] | FlowTemplate,
+	state: RunState | Mapping,
+	now: datetime,
+	doc: Any = None,
+	context: Mapping[str, Any] | None = None,
 ) -> Step:
 	"""Wake a Waiting run whose wake_at has come; anything else is returned unchanged.
 
 	A duration wait goes on; an until_field wait re-reads its field (pass the fresh `doc` to take a
 	rescheduling into account) and goes on or waits again; an event wait times out to its
 	timeout_step, or Fails when it has none; an action awaiting its retry is requested again.
+	`context`: keys read afresh (the start's extra context as it is now, e.g. `customer`) replace
+	the stored ones, so a run that slept for days decides on today's facts; others are kept.
 	"""
 	flow = FlowTemplate.from_dict(template)
 	state = RunState.from_dict(state)
+	fresh = _fresh_context(context)
 	if state.status != WAITING or state.wake_at is None or state.wake_at > now:
 		return _unchanged(state)
-	run, step = _resumed(flow, state, now, doc)
+	run, step = _resumed(flow, state, now, doc, fresh)
 	if step is None:
 		return run.result()
 	if step.step_type == "action":
@@ -538,17 +556,24 @@ def resume_on_time(
 
 
 def resume_on_event(
-	template: Mapping[str, Any] | FlowTemplate, state: RunState | Mapping, event: str, doc: Any, now: datetime
+	template: Mapping[str, Any] | FlowTemplate,
+	state: RunState | Mapping,
+	event: str,
+	doc: Any,
+	now: datetime,
+	context: Mapping[str, Any] | None = None,
 ) -> Step:
-	"""Resume a run waiting for `event`; context["doc"] becomes `doc` (None keeps the old one).
+	"""Resume a run waiting for `event`; context["doc"] becomes `doc` (None keeps the old one) and
+	the keys of `context` are replaced as in `resume_on_time`.
 
 	A run not waiting for this event is returned unchanged, with no effects.
 	"""
 	flow = FlowTemplate.from_dict(template)
 	state = RunState.from_dict(state)
+	fresh = _fresh_context(context)
 	if state.status != WAITING or not state.waiting_event or state.waiting_event != event:
 		return _unchanged(state)
-	run, step = _resumed(flow, state, now, doc)
+	run, step = _resumed(flow, state, now, doc, fresh)
 	if step is None:
 		return run.result()
 	run.pause_cleared()

@@ -34,11 +34,13 @@ def worker_lost(
 	lapsed_at: datetime,
 	now: datetime,
 	doc: Any = None,
+	context: Any = None,
 ) -> engine.Step:
 	"""The next step of a Running run whose lease lapsed at `lapsed_at` (see the module doc).
 
 	A run that is not Running is returned unchanged; one Running on anything but an action step
-	(its template changed under it) is Failed with the reason.
+	(its template changed under it) is Failed with the reason. `doc` and `context`: the run's
+	document and extra context as they are now, for the retry (see `engine.resume_on_time`).
 	"""
 	if state.status != engine.RUNNING:
 		return engine.Step(replace(state, log=[]), [])
@@ -49,7 +51,7 @@ def worker_lost(
 	lost = engine.action_failed(template, state, reason, lapsed_at)
 	if lost.state.status != engine.WAITING or lost.state.wake_at is None or lost.state.wake_at > now:
 		return lost
-	again = engine.resume_on_time(template, lost.state, now, doc=doc)
+	again = engine.resume_on_time(template, lost.state, now, doc=doc, context=context)
 	return engine.Step(replace(again.state, log=lost.state.log + again.state.log), again.effects)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import frappe
 from frappe import _
-from frappe.utils import add_to_date, get_datetime, now_datetime
+from frappe.utils import add_to_date, get_datetime, getdate, now_datetime, nowdate
 
 from gigafibre import recovery
 from gigafibre.flows import engine
@@ -26,8 +26,10 @@ from gigafibre.flows import recovery as lost_runs
 from gigafibre.flows.actions import RunContext, perform
 from gigafibre.flows.errors import ExpressionError
 from gigafibre.jobs import enqueue as enqueue_job
+from gigafibre.messaging.service import OPT_OUT_FIELD
 
 LISTENERS_CACHE = "gigafibre:flow_listeners"
+ARRANGEMENT_FIELD = "gigafibre_payment_arrangement_until"
 WAKE_BATCH = 200
 
 
@@ -118,7 +120,8 @@ def handle_event(
 	"""
 	event = flow_event
 	snapshot = snapshot_of(snapshot)
-	context = {**extra_context(snapshot), **(context or {})}
+	fresh = extra_context(snapshot)
+	context = {**fresh, **(context or {})}
 	dedupe_key = str(context.pop("dedupe_key", "") or "")
 	# Every run this event starts is stored and committed before the first of them acts.
 	begun = [
@@ -142,12 +145,20 @@ def handle_event(
 		run = frappe.get_doc("Flow Run", run_name, for_update=True)
 		template = load_template(run.flow_template)
 		drive(
-			run, template, engine.resume_on_event(template, run_state(run), event, snapshot, now_datetime())
+			run,
+			template,
+			engine.resume_on_event(template, run_state(run), event, snapshot, now_datetime(), context=fresh),
 		)
 
 
 def extra_context(snapshot: dict) -> dict:
-	"""What a template may read beside `doc`: the customer behind the document, when there is one."""
+	"""What a template may read beside `doc`: the customer behind the document, when there is one.
+
+	Read when a run starts and again each time it wakes (`resume_run`, the events it waits for),
+	so a run that slept for days decides on the customer as they are now. `customer` holds name,
+	customer_name, mobile_no, email_id, service_location, installed, install_job, sms_opt_out
+	(answered STOP), payment_arrangement (an arrangement runs today: until that date, inclusive)
+	and payment_arrangement_until."""
 	customer = snapshot.get("customer")
 	if not customer and snapshot.get("party_type") == "Customer":
 		customer = snapshot.get("party")
@@ -160,9 +171,15 @@ def extra_context(snapshot: dict) -> dict:
 		customer = frappe.db.get_value("Customer", {"lead_name": snapshot["party_name"]})
 	if not customer or not frappe.db.exists("Customer", customer):
 		return {"customer": {}}
+	meta = frappe.get_meta("Customer")
+	optional = [f for f in (OPT_OUT_FIELD, ARRANGEMENT_FIELD) if meta.has_field(f)]
 	info = frappe.db.get_value(
-		"Customer", customer, ["name", "customer_name", "mobile_no", "email_id"], as_dict=True
+		"Customer", customer, ["name", "customer_name", "mobile_no", "email_id", *optional], as_dict=True
 	)
+	info["sms_opt_out"] = bool(info.pop(OPT_OUT_FIELD, None))
+	until = info.pop(ARRANGEMENT_FIELD, None)
+	info["payment_arrangement_until"] = until
+	info["payment_arrangement"] = bool(until and getdate(until) >= getdate(nowdate()))
 	locations = frappe.get_all(
 		"Service Location",
 		filters={"customer": customer, "location_status": ("!=", "Inactive")},
@@ -355,7 +372,18 @@ def resume_run(name: str) -> None:
 	if template is None:
 		store(run, engine.cancel(run_state(run), now_datetime()).state)
 		return
-	drive(run, template, engine.resume_on_time(template, run_state(run), now_datetime(), doc=_reference(run)))
+	doc = _reference(run)
+	drive(
+		run,
+		template,
+		engine.resume_on_time(template, run_state(run), now_datetime(), doc=doc, context=_fresh(doc)),
+	)
+
+
+def _fresh(doc: dict | None) -> dict | None:
+	"""The extra context read again for a waking run; None (keep the stored one) when its document
+	is gone."""
+	return extra_context(doc) if doc else None
 
 
 def _reference(run) -> dict | None:
@@ -432,7 +460,12 @@ def recover_run(name: str) -> None:
 		if run.leased_until
 		else add_to_date(get_datetime(run.modified), seconds=lease_seconds())
 	)
-	drive(run, template, lost_runs.worker_lost(template, run_state(run), lapsed_at, now, doc=_reference(run)))
+	doc = _reference(run)
+	drive(
+		run,
+		template,
+		lost_runs.worker_lost(template, run_state(run), lapsed_at, now, doc=doc, context=_fresh(doc)),
+	)
 
 
 def retry_run(name: str) -> None:

@@ -326,6 +326,42 @@ def test_until_field_with_aware_clock_and_bad_values():
 	assert state.status == FAILED and "next tuesday" in state.last_error
 
 
+def test_a_waking_run_reads_its_extra_context_afresh():
+	# The customer read at the start; days later they have a payment arrangement.
+	template = flow(
+		{"step_id": "w", "step_type": "wait", "wait_kind": "duration", "wait_seconds": 3600},
+		{"step_id": "not_held", "step_type": "condition", "expression": "not customer.payment_arrangement"},
+		{"step_id": "dun", "step_type": "action", "action": "send_sms"},
+	)
+	state, _ = start(
+		template, {"name": "INV-1"}, EVENT, NOW, customer={"payment_arrangement": False}, extra=1
+	)
+	later = NOW + timedelta(hours=1)
+	stale, effects = resume_on_time(template, state, later)
+	assert [e.action for e in effects] == ["send_sms"]  # nothing read afresh: the start's facts
+	woke, effects = resume_on_time(
+		template, state, later, context={"customer": {"payment_arrangement": True}}
+	)
+	assert woke.status == COMPLETED and effects == []
+	assert woke.context["customer"] == {"payment_arrangement": True}
+	assert woke.context["extra"] == 1  # keys not read afresh are kept
+	assert state.context["customer"] == {"payment_arrangement": False}  # the input is not mutated
+
+
+def test_fresh_context_on_an_event_and_never_over_the_engines_own_keys():
+	template = wait_flow(EVENT_WAIT)
+	state, _ = start(template, {}, EVENT, NOW, customer={"name": "C-1", "mobile_no": None})
+	fresh = {"customer": {"name": "C-1", "mobile_no": "+15145550101"}}
+	woke, _ = resume_on_event(template, state, "on_job_complete", None, NOW, context=fresh)
+	assert woke.context["customer"]["mobile_no"] == "+15145550101"
+	for key in ("doc", "steps", "vars", "event", "now"):
+		with pytest.raises(TypeError):
+			resume_on_time(template, state, NOW, context={key: {}})
+	# A run that is not due keeps what it had, whatever is offered.
+	unchanged, effects = resume_on_time(DURATION, start(DURATION, {}, EVENT, NOW).state, NOW, context=fresh)
+	assert "customer" not in unchanged.context and effects == []
+
+
 EVENT_WAIT = {
 	"step_id": "w",
 	"step_type": "wait",
