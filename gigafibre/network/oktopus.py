@@ -8,6 +8,12 @@ Wire format, from the controller's router (`backend/services/controller/internal
   `GET /api/device?id=<serial>` → one device. A device carries `SN`, `Model`, `Vendor`, `Version`,
   `ProductClass`, `Alias`, `Status` (0 offline, 1 associating, 2 online) and one status per MTP
   (`Mqtt`, `Stomp`, `Websockets`, `Cwmp`).
+- A USP message to one device: `PUT /api/device/<sn>/<mtp>/<set|operate|add|del|get>` with the
+  message as JSON (the protobuf field names: `{"allow_partial", "update_objs": [{"obj_path",
+  "param_settings": [{"param", "value", "required"}]}]}` for a Set, `{"command", "command_key",
+  "send_resp", "input_args"}` for an Operate); `<mtp>` is `mqtt`, `ws`, `stomp` or `any` (the one
+  the device is online on). → 200 and the device's response as JSON; 503 "Device is offline", 504
+  "usp message response timeout" when it did not answer, 400 for an unknown MTP.
 - Pre-authorization is the MQTT broker's device credential store (admin users only):
   `POST /api/device/auth` `{"id": <MQTT username>, "password"}` → 200, 409 when the id exists;
   `GET /api/device/auth?id=` → `{id: password}` or 404; `DELETE /api/device/auth?id=`.
@@ -15,6 +21,7 @@ Wire format, from the controller's router (`backend/services/controller/internal
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from gigafibre.errors import InvalidValue, ServiceError
 from gigafibre.i18n import _
@@ -23,6 +30,9 @@ from gigafibre.network.http import JsonHttp
 SERVICE = "Oktopus"
 PAGE_SIZE_LIMIT = 50
 STATUS = {0: "offline", 1: "associating", 2: "online"}
+DEVICE_COMMANDS = ("set", "operate", "add", "del", "get")
+# How long the controller may wait for the device's answer on top of the client's timeout.
+DEVICE_ANSWER_S = 20.0
 
 
 @dataclass(frozen=True)
@@ -108,6 +118,21 @@ class OktopusClient:
 			return None
 		body = response.json()
 		return body if isinstance(body, dict) and body.get("SN") else None
+
+	def device_message(self, serial: str, command: str, body: dict, mtp: str = "any") -> tuple[int, object]:
+		"""One USP message to a device through the controller: (HTTP status, the device's answer).
+		A device offline (503) or silent (504) raises a retryable `ServiceError`."""
+		if not serial or not serial.strip():
+			raise InvalidValue(_("Serial number is required."))
+		if command not in DEVICE_COMMANDS:
+			raise InvalidValue(_("Unknown Oktopus command {0}."), command)
+		path = f"/api/device/{quote(serial.strip(), safe='')}/{quote(mtp or 'any', safe='')}/{command}"
+		response = self._call("PUT", path, json=body, timeout=self.http.timeout + DEVICE_ANSWER_S)
+		try:
+			answer = response.json() if response.content else None
+		except ValueError:
+			answer = response.text[:2000]
+		return response.status_code, answer
 
 	# Pre-authorization (MQTT device credentials)
 

@@ -83,6 +83,7 @@ class NbiPeer(LoopbackPeer):
 		self.online = online if online is not None else set(self.devices)
 		self.tasks: list[dict] = []
 		self.presets: dict[str, dict] = {}
+		self.deleted_tasks: set[str] = set()  # DELETE /tasks/<id>
 		self.fail_next: list[int] = []  # statuses to answer before behaving
 		super().__init__(self._handle)
 		# GenieACS tests flag presence (`?connection_request`); keep the raw query to see blank flags.
@@ -129,6 +130,12 @@ class NbiPeer(LoopbackPeer):
 				tags.append(parts[3])
 			elif request.method == "DELETE" and parts[3] in tags:
 				tags.remove(parts[3])
+			return Reply(200, b"")
+		if parts[0] == "tasks" and len(parts) == 2 and request.method == "DELETE":
+			queued = [t for t in self.tasks if t["_id"] == parts[1]]
+			if not queued or parts[1] in self.deleted_tasks:
+				return Reply(404, "Task not found")
+			self.deleted_tasks.add(parts[1])
 			return Reply(200, b"")
 		if parts[0] == "presets" and len(parts) == 2:
 			if request.method == "PUT":

@@ -3,6 +3,7 @@ backend/services/controller/internal/api: PUT /api/auth/login, /api/device, /api
 Shared by the pytest client tests and the bench provisioning test (no pytest import here)."""
 
 import json
+from urllib.parse import unquote
 
 from gigafibre.tests.peers import Reply
 
@@ -36,6 +37,52 @@ class Controller:
 		self.tokens = {"tok-1"}
 		self.issued = 0
 		self.admin = admin
+		self.messages: list[dict] = []  # USP messages devices answered: {"sn", "mtp", "command", "body"}
+		self.silent: set[str] = set()  # online devices whose agent never answers (504)
+		self.refusing: set[str] = set()  # devices answering a Set with an oper_failure
+
+	def _device_message(self, request, sn: str, mtp: str, command: str) -> Reply:
+		"""PUT /api/device/<sn>/<mtp>/<command>, as internal/api/usp.go answers it."""
+		if request.method != "PUT":
+			return Reply(405, b"")
+		if mtp not in ("mqtt", "ws", "stomp", "any", ":mtp"):
+			return Reply(400, json.dumps("Invalid MTP, valid options are: mqtt, ws, stomp"))
+		found = [d for d in self.devices if d["SN"] == sn]
+		if not found:
+			return Reply(404, json.dumps("Device not found"))
+		if found[0]["Status"] != 2:
+			return Reply(503, json.dumps("Device is offline"))
+		if sn in self.silent:
+			return Reply(504, json.dumps("usp message response timeout"))
+		body = request.json() or {}
+		if command == "set":
+			results = []
+			for obj in body.get("update_objs") or []:
+				path = obj.get("obj_path")
+				if sn in self.refusing:
+					status = {"oper_failure": {"err_code": 7004, "err_msg": "Invalid value"}}
+				else:
+					params = {p.get("param"): p.get("value") for p in obj.get("param_settings") or []}
+					status = {
+						"oper_success": {
+							"updated_inst_results": [{"affected_path": path, "updated_params": params}]
+						}
+					}
+				results.append({"requested_path": path, "oper_status": {"OperStatus": status}})
+			answer = {"updated_obj_results": results}
+		elif command == "operate":
+			answer = {
+				"operation_results": [
+					{
+						"executed_command": body.get("command"),
+						"OperationResp": {"req_output_args": {"output_args": {}}},
+					}
+				]
+			}
+		else:
+			return Reply(404, "404 page not found")
+		self.messages.append({"sn": sn, "mtp": mtp, "command": command, "body": body})
+		return Reply(200, answer)
 
 	def __call__(self, request) -> Reply:
 		if request.path == "/api/auth/login":
@@ -70,6 +117,9 @@ class Controller:
 					"devices": self.devices[skip : skip + size],
 				},
 			)
+		parts = request.path.strip("/").split("/")
+		if len(parts) == 5 and parts[:2] == ["api", "device"] and parts[2] not in ("auth", "cwmp"):
+			return self._device_message(request, unquote(parts[2]), parts[3], parts[4])
 		if request.path == "/api/device/auth":
 			if not self.admin:
 				return Reply(403, b"")
