@@ -2,6 +2,7 @@
 
 `checkout.session.completed` and `payment_intent.succeeded` of one payment name the same
 PaymentIntent: it is the payment's reference, so the two events record one Payment Entry.
+A dispute (`charge.dispute.*`) names the PaymentIntent too: that is how its invoice is found.
 """
 
 from dataclasses import dataclass
@@ -16,6 +17,10 @@ PAID_EVENTS = (
 	"payment_intent.succeeded",
 )
 FAILED_EVENTS = ("payment_intent.payment_failed",)
+DISPUTE_EVENTS = ("charge.dispute.created", "charge.dispute.closed")
+# A dispute closed in our favour, or an inquiry that never became one: the invoice stands again.
+# Lost, the payment is taken back: the invoice stays marked for staff to settle by hand.
+DISPUTE_CLEARED = ("won", "warning_closed")
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,15 @@ class Failure:
 	code: str | None
 	message: str
 	ppa: bool
+
+
+@dataclass(frozen=True)
+class Dispute:
+	dispute: str  # dp_...
+	payment_intent: str | None
+	charge: str | None
+	status: str  # Stripe's: needs_response, under_review, won, lost, warning_closed...
+	disputed: bool  # what the invoice's gigafibre_disputed becomes
 
 
 def _id(value) -> str | None:
@@ -108,3 +122,23 @@ def failure_from_event(event: dict) -> Failure | None:
 def ppa_idempotency_key(invoice: str, day: date) -> str:
 	"""One pre-authorized attempt per invoice and day: tomorrow's key is new, so it charges again."""
 	return f"ppa-{invoice}-{day:%Y%m%d}"
+
+
+def dispute_from_event(event: dict) -> Dispute | None:
+	"""`charge.dispute.created` (the invoice becomes disputed) or `charge.dispute.closed` (won or
+	warning_closed: no longer disputed; lost: still disputed), else None."""
+	kind = event.get("type")
+	if kind not in DISPUTE_EVENTS:
+		return None
+	obj = (event.get("data") or {}).get("object") or {}
+	status = obj.get("status") or ""
+	intent, charge = _id(obj.get("payment_intent")), _id(obj.get("charge"))
+	if not (obj.get("id") and (intent or charge)):
+		return None
+	return Dispute(
+		dispute=obj["id"],
+		payment_intent=intent,
+		charge=charge,
+		status=status,
+		disputed=kind == "charge.dispute.created" or status not in DISPUTE_CLEARED,
+	)
