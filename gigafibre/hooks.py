@@ -41,6 +41,12 @@ fixtures = [
 	{"dt": "Role", "filters": [["name", "in", ["Dispatcher", "Technician", "Gigafibre Manager"]]]},
 ]
 
+# ---------------------------------------------------------------- recurring billing
+# Our subscriptions (those with a Service Location) are billed by gigafibre.billing.cycle, also
+# when ERPNext's daily process_all or the form's buttons reach them (gigafibre/billing/subscriptions.py
+# says why ERPNext's own process is not used).
+override_doctype_class = {"Subscription": "gigafibre.billing.subscription_doc.GigafibreSubscription"}
+
 # ---------------------------------------------------------------- flow runtime
 # Document events become catalog events (gigafibre/flows/events.py); the hook only enqueues.
 doc_events = {
@@ -61,7 +67,13 @@ doc_events = {
 	# Only called when the helpdesk app is installed.
 	"HD Ticket": {"after_insert": "gigafibre.flows.doc_events.ticket_created"},
 	"Customer": {"after_insert": "gigafibre.flows.doc_events.customer_created"},
-	"Dispatch Job": {"on_update": "gigafibre.flows.doc_events.dispatch_job_updated"},
+	"Dispatch Job": {
+		"on_update": [
+			"gigafibre.flows.doc_events.dispatch_job_updated",
+			# An accepted install begins the subscription; a completed removal returns equipment.
+			"gigafibre.billing.subscriptions.job_updated",
+		]
+	},
 	"Service Equipment": {
 		"on_update": [
 			"gigafibre.flows.doc_events.equipment_updated",
@@ -118,6 +130,12 @@ scheduler_events = {
 		"*/2 * * * *": ["gigafibre.tasks.sweep_unfinished_webhooks", "gigafibre.tasks.sweep_stale_flow_runs"],
 		"*/5 * * * *": ["gigafibre.tasks.poll_olts"],
 	},
-	"hourly": ["gigafibre.tasks.retry_failed_webhooks", "gigafibre.tasks.finish_signed_contracts"],
-	"daily": ["gigafibre.tasks.charge_preauthorized_payments"],
+	"hourly": [
+		"gigafibre.tasks.retry_failed_webhooks",
+		"gigafibre.tasks.finish_signed_contracts",
+		# Every subscription whose next period has begun; missed runs are caught up.
+		"gigafibre.tasks.run_billing_cycle",
+		"gigafibre.tasks.activate_completed_installs",
+	],
+	"daily": ["gigafibre.tasks.charge_preauthorized_payments", "gigafibre.tasks.finish_ended_subscriptions"],
 }

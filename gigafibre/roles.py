@@ -6,3 +6,5 @@ STAFF_ROLES = frozenset({"Dispatcher", "Gigafibre Manager", "System Manager"})
 MANAGER_ROLES = frozenset({"Gigafibre Manager", "System Manager"})
 # Anyone who handles equipment in the field or at the desk.
 FIELD_ROLES = STAFF_ROLES | {"Technician"}
+# People who may begin, change or cancel a customer's subscription.
+BILLING_ROLES = frozenset({"Accounts User", "Accounts Manager", "Gigafibre Manager", "System Manager"})

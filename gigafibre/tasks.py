@@ -49,3 +49,21 @@ def sweep_outbox() -> None:
 	from gigafibre.messaging.outbox import sweep
 
 	sweep()
+
+
+def run_billing_cycle() -> None:
+	from gigafibre.billing.cycle import run
+
+	run()
+
+
+def activate_completed_installs() -> None:
+	from gigafibre.billing.subscriptions import activate_completed_installs as activate
+
+	activate()
+
+
+def finish_ended_subscriptions() -> None:
+	from gigafibre.billing.cancellation import finish_ended
+
+	finish_ended()

@@ -159,3 +159,57 @@ def contract_pdf(name: str) -> None:
 	frappe.local.response.filename = file_name
 	frappe.local.response.filecontent = content
 	frappe.local.response.type = "pdf"
+
+
+# ------------------------------------------------------------ subscriptions
+
+
+@frappe.whitelist(methods=["GET"])
+def subscription() -> list[dict]:
+	"""The customer's subscriptions (one per address): status, plan and add-ons, balance, next invoice."""
+	from gigafibre.billing import overview
+	from gigafibre.messaging.language import request_language
+
+	return overview.for_customer(current_customer(), request_language())
+
+
+@frappe.whitelist(methods=["POST"])
+@rate_limit(limit=20, seconds=3600)
+def change_plan(subscription: str, plan: str | None = None, add_ons: str | None = None) -> dict:
+	"""Change the plan and/or the add-ons of one of the customer's subscriptions, today."""
+	from gigafibre.api.billing import _codes
+	from gigafibre.billing import changes
+
+	return changes.change_plan(
+		_own_subscription(subscription), plan or None, _codes(add_ons, "add_ons"), "Portal"
+	)
+
+
+@frappe.whitelist(methods=["POST"])
+@rate_limit(limit=10, seconds=3600)
+def cancel(subscription: str, end_date: str | None = None) -> dict:
+	"""Cancel one of the customer's subscriptions on `end_date` (today or later)."""
+	from gigafibre.billing import cancellation
+
+	result = cancellation.cancel(_own_subscription(subscription), end_date or None, None, "Portal")
+	return {key: result[key] for key in ("subscription", "end_date", "settled")}
+
+
+def _own_subscription(name: str | None) -> str:
+	"""`name` if it is one of the customer's subscriptions; 404 otherwise (also for another's)."""
+	customer = current_customer()
+	if (
+		not name
+		or not isinstance(name, str)
+		or not frappe.db.exists(
+			"Subscription",
+			{
+				"name": name,
+				"party_type": "Customer",
+				"party": customer,
+				"gigafibre_service_location": ("is", "set"),
+			},
+		)
+	):
+		frappe.throw(_("Subscription {0} does not exist.").format(name or ""), frappe.DoesNotExistError)
+	return name
