@@ -87,7 +87,13 @@ gigafibre_flow_methods = []
 
 # ---------------------------------------------------------------- desk
 # Conversations: "Reply by SMS / email / portal" on the Issue form.
-doctype_js = {"Issue": "public/js/issue.js"}
+# Subscriptions (status, balance, next invoice, change plan, cancel) on the Customer and Service
+# Location forms.
+doctype_js = {
+	"Issue": "public/js/issue.js",
+	"Customer": "public/js/subscription_panel.js",
+	"Service Location": "public/js/subscription_panel.js",
+}
 
 # ---------------------------------------------------------------- printing
 # What the "Gigafibre Invoice" print format calls, each in the print language.
