@@ -9,7 +9,8 @@ Life of a run. `start` enters the first row and walks the steps until one of the
   later steps may read its output (`steps.<step_id>`); the shell reports back with
   `action_succeeded` or `action_failed` (which retries with exponential backoff);
 - a wait step stops with status Waiting: until `wake_at` (duration, until_field, action retry)
-  and/or for `waiting_event` (event wait, bounded by its timeout);
+  and/or for `waiting_event` (event wait, bounded by its timeout); an until_field wait waits for
+  the time in a document field (a Date field: its midnight) plus `wait_seconds` (negative: before);
 - an end step, or running past the last row, completes the run.
 
 `RunState.log` holds the entries appended by the call that returned it (never the earlier ones),
@@ -374,7 +375,7 @@ class _Run:
 				raise FlowDefinitionError(_("The wait must last more than 0 seconds."))
 			return self.wait_until(step, self.now + timedelta(seconds=step.wait_seconds))
 		if step.wait_kind == "until_field":
-			target = self.field_time(step)
+			target = self.until_time(step)
 			if target is None or target <= self.now:
 				self.state.context["steps"][step.step_id] = {"timed_out": False}
 				self.note("resumed", step.step_id, "{0} is empty or past", step.wait_field)
@@ -400,6 +401,12 @@ class _Run:
 		self.state.wake_at = when
 		self.note("waiting", step.step_id, "until {0}", when.isoformat())
 		return _STOP
+
+	def until_time(self, step: StepDef) -> datetime | None:
+		"""When an until_field wait ends: the field's time plus the step's wait_seconds (an offset,
+		negative for before), or None when the field is empty."""
+		value = self.field_time(step)
+		return None if value is None else value + timedelta(seconds=step.wait_seconds)
 
 	def field_time(self, step: StepDef) -> datetime | None:
 		"""The datetime in doc[wait_field], in the clock's convention (naive or aware like `now`)."""
@@ -541,7 +548,7 @@ def resume_on_time(
 		run.pause_cleared()
 		if step.wait_kind == "until_field":
 			# The field may have moved since the run went to sleep (a rescheduled job).
-			target = run.guarded(step, lambda: run.field_time(step))
+			target = run.guarded(step, lambda: run.until_time(step))
 			if target is _STOP:
 				return run.result()
 			if target is not None and target > now:

@@ -71,6 +71,7 @@ class Walk:
 		self.state, self.effects = start(FLOW, self.doc, EVENT, SUBMITTED, customer=self.customer)
 		self.sent: list[tuple[datetime, str, dict]] = []
 		self.clock = SUBMITTED
+		self.perform()
 
 	def wake(self, **doc_changes):
 		"""Wake at wake_at with the document and customer as they are then; perform its actions."""
@@ -80,11 +81,14 @@ class Walk:
 		self.state, self.effects = resume_on_time(
 			FLOW, self.state, self.clock, doc=self.doc, context={"customer": self.customer}
 		)
+		self.perform()
+		return self
+
+	def perform(self):
 		while self.state.status == RUNNING:
 			(effect,) = self.effects
 			self.sent.append((self.clock, effect.action, effect.params))
 			self.state, self.effects = action_succeeded(FLOW, self.state, {"status": "Sent"}, self.clock)
-		return self
 
 	def run_to_end(self, limit=50):
 		for _ in range(limit):
@@ -119,7 +123,7 @@ def test_starts_for_unpaid_subscription_invoices_only(doc, starts):
 
 def test_unpaid_invoice_walks_day_3_10_17_then_the_suspension_proposal_on_day_21():
 	walk = Walk()
-	assert walk.state.status == WAITING and walk.state.wake_at == datetime(2026, 1, 5)  # the due date
+	assert walk.state.status == WAITING and walk.state.wake_at == datetime(2026, 1, 8, 10)  # day 3
 	walk.run_to_end()
 	assert walk.state.status == COMPLETED and walk.state.current_step == "done"
 	when = [(at, action) for at, action, _ in walk.sent]
@@ -151,16 +155,22 @@ def test_the_calendar_keeps_ten_oclock_across_a_daylight_saving_change():
 	]
 
 
-def test_an_invoice_already_past_due_when_submitted_starts_its_calendar_at_once():
+def test_the_calendar_counts_from_the_due_date_not_from_the_submission():
+	# Due the day it is issued, at 09:30: the reminder is still day 3 at 10:00.
+	walk = Walk(invoice(due_date=SUBMITTED.date().isoformat()))
+	assert walk.state.wake_at == datetime(2026, 1, 4, 10)
+	# Already past its day 3 when submitted (an invoice made late): reminded at once, the rest
+	# of the calendar counting from there.
 	walk = Walk(invoice(due_date="2025-12-01"))
-	assert walk.state.wake_at == SUBMITTED + timedelta(days=3, hours=10)
+	assert [(at, action) for at, action, _ in walk.sent] == [(SUBMITTED, "send_sms")]
+	assert walk.state.wake_at == SUBMITTED + timedelta(days=7)
 
 
 def test_paid_on_any_wake_ends_the_run_without_a_message():
-	walk = Walk().wake()  # the due date
+	walk = Walk()
 	walk.wake(outstanding_amount=0)  # paid before day 3
 	assert walk.state.status == COMPLETED and walk.state.current_step == "paid" and walk.sent == []
-	walk = Walk().wake().wake()  # day 3 sent
+	walk = Walk().wake()  # day 3 sent
 	walk.wake(docstatus=2)  # cancelled before day 10
 	assert walk.state.current_step == "paid" and len(walk.sent) == 1
 
@@ -176,7 +186,7 @@ def test_paid_on_any_wake_ends_the_run_without_a_message():
 def test_a_held_invoice_sends_nothing_rechecks_daily_and_resumes_when_the_hold_ends(
 	doc_hold, customer_hold, reason
 ):
-	walk = Walk().wake()  # the due date: waiting for day 3
+	walk = Walk()  # waiting for day 3
 	walk.customer = customer(**customer_hold)
 	walk.wake(**doc_hold)  # day 3, held
 	assert walk.sent == [] and walk.state.current_step == "rappel_hold_wait"
@@ -207,7 +217,7 @@ def test_a_hold_is_bounded_then_left_to_staff():
 
 
 def test_a_suspension_proposal_is_held_too():
-	walk = Walk().wake().wake().wake().wake()  # due, day 3, day 10, day 17
+	walk = Walk().wake().wake().wake()  # day 3, day 10, day 17
 	assert len(walk.sent) == 3
 	walk.wake(gigafibre_disputed=1)  # disputed before day 21
 	assert len(walk.sent) == 3 and walk.state.current_step == "suspension_hold_wait"
@@ -234,7 +244,6 @@ def test_sms_else_email_else_nothing_but_the_calendar_goes_on(cust, channel):
 
 def test_a_rescheduled_due_date_moves_the_calendar():
 	walk = Walk()
-	walk.wake(due_date="2026-01-20")  # the due date pushed back before it came
-	assert walk.state.current_step == "due" and walk.state.wake_at == datetime(2026, 1, 20)
-	walk.wake()
-	assert walk.state.wake_at == datetime(2026, 1, 23, 10)
+	walk.wake(due_date="2026-01-20")  # the due date pushed back before day 3 came
+	assert walk.state.current_step == "rappel_wait" and walk.state.wake_at == datetime(2026, 1, 23, 10)
+	assert walk.sent == []

@@ -628,3 +628,23 @@ def test_state_and_template_round_trip_through_dicts():
 	)
 	assert FlowTemplate.from_dict(template) is template
 	assert start(template, {"a": 1}, EVENT, NOW).state == state
+
+
+def test_until_field_with_an_offset_counts_from_a_date_fields_midnight():
+	template = wait_flow(
+		{
+			"step_id": "w",
+			"step_type": "wait",
+			"wait_kind": "until_field",
+			"wait_field": "due_date",
+			"wait_seconds": 3 * 86400 + 10 * 3600,  # day 3 after the due date, 10:00
+		}
+	)
+	state, _ = start(template, {"due_date": "2025-03-10"}, EVENT, NOW)  # due today
+	assert state.status == WAITING and state.wake_at == datetime(2025, 3, 13, 10)
+	moved, _ = resume_on_time(template, state, datetime(2025, 3, 13, 10), doc={"due_date": "2025-03-12"})
+	assert moved.wake_at == datetime(2025, 3, 15, 10)  # the due date moved: so does the wait
+	past, effects = start(template, {"due_date": datetime(2025, 3, 1).date()}, EVENT, NOW)
+	assert past.status == RUNNING and [e.action for e in effects] == ["send_sms"]
+	before = wait_flow({**template["steps"][1], "wait_seconds": -86400})
+	assert start(before, {"due_date": "2025-03-12"}, EVENT, NOW).state.wake_at == datetime(2025, 3, 11)
