@@ -444,3 +444,51 @@ class TestCancellation(BillingTestCase):
 		)
 		self.assertEqual(len(fee), 1)
 		self.assertEqual((fee[0].customer, flt(fee[0].net_total)), (customer, 150.0))
+
+
+class TestPortal(BillingTestCase):
+	PORTAL = "gigafibre.api.portal."
+
+	def portal(self, method, customer, get=False, **fields):
+		from gigafibre.portal import links
+
+		token, _name = links.issue(customer, "SMS", "+15145550101")
+		session = call_endpoint(self.PORTAL + "exchange", form={"token": token})["token"]
+		try:
+			return call_endpoint(
+				self.PORTAL + method, get=get, headers={"Authorization": f"Bearer {session}"}, form=fields
+			)
+		finally:
+			frappe.set_user("Administrator")
+
+	def test_the_customer_sees_changes_and_cancels_their_own_subscription_only(self):
+		# In real time: portal sessions are signed tokens that a frozen clock would not accept.
+		from gigafibre.billing.periods import Period, cents, month_end, prorated
+
+		today = getdate(frappe.utils.today())
+		customer, _location, name = self.subscribed(str(frappe.utils.add_days(today, -12)))
+		_other, _other_location, others = self.subscribed(str(frappe.utils.add_days(today, -12)))
+		cycle.bill_subscription(name, today)
+		month = Period(today.replace(day=1), month_end(today))
+		shown = self.portal("subscription", customer, get=True)
+		self.assertEqual([s["name"] for s in shown], [name])
+		self.assertEqual(shown[0]["status"], "Active")
+		self.assertEqual(shown[0]["next_invoice"]["date"], str(frappe.utils.add_days(month.end, 1)))
+
+		changed = self.portal("change_plan", customer, subscription=name, plan=FAST)
+		rest = Period(today, month.end)
+		expected = prorated(90, rest, month) - prorated(65, rest, month)
+		self.assertEqual(changed["change_type"], "Upgrade")
+		self.assertEqual(cents(changed["prorated_amount"]), expected)
+		self.assertEqual(frappe.db.get_value("Subscription Change", changed["change"], "source"), "Portal")
+		with self.assertRaises(frappe.DoesNotExistError):
+			self.portal("change_plan", customer, subscription=others, plan=FAST)
+		with self.assertRaises(frappe.DoesNotExistError):
+			self.portal("cancel", customer, subscription=others)
+		with self.assertRaisesRegex(frappe.ValidationError, "past"):
+			self.portal("cancel", customer, subscription=name, end_date=str(frappe.utils.add_days(today, -1)))
+		cancelled = self.portal("cancel", customer, subscription=name, end_date=str(month.end))
+		self.assertEqual(cancelled["end_date"], str(month.end))
+		self.assertNotIn("removal_job", cancelled)
+		self.assertEqual(frappe.db.get_value("Subscription", name, "status"), "Cancelled")
+		self.assertEqual(frappe.db.get_value("Subscription", others, "status"), "Active")
