@@ -50,7 +50,13 @@ override_doctype_class = {"Subscription": "gigafibre.billing.subscription_doc.Gi
 # ---------------------------------------------------------------- flow runtime
 # Document events become catalog events (gigafibre/flows/events.py); the hook only enqueues.
 doc_events = {
-	"Payment Entry": {"on_submit": "gigafibre.flows.doc_events.payment_entry_submitted"},
+	"Payment Entry": {
+		"on_submit": [
+			"gigafibre.flows.doc_events.payment_entry_submitted",
+			# A payment that clears a suspended location's balance stores its restoration.
+			"gigafibre.billing.suspension.payment_received",
+		]
+	},
 	"Sales Invoice": {
 		"on_submit": "gigafibre.flows.doc_events.sales_invoice_submitted",
 		"validate": "gigafibre.onboarding.item_names.localize",
@@ -83,7 +89,7 @@ doc_events = {
 }
 
 # Methods a flow's enqueue_method action may run; other apps add theirs with the same hook.
-gigafibre_flow_methods = []
+gigafibre_flow_methods = ["gigafibre.billing.suspension.propose"]
 
 # ---------------------------------------------------------------- desk
 # Conversations: "Reply by SMS / email / portal" on the Issue form.
@@ -132,7 +138,11 @@ persistent_cache_keys = ["gigafibre:olt_optical_episodes*"]
 # ---------------------------------------------------------------- scheduler
 scheduler_events = {
 	"cron": {
-		"* * * * *": ["gigafibre.tasks.wake_flow_runs", "gigafibre.tasks.sweep_outbox"],
+		"* * * * *": [
+			"gigafibre.tasks.wake_flow_runs",
+			"gigafibre.tasks.sweep_outbox",
+			"gigafibre.tasks.sweep_suspensions",
+		],
 		"*/2 * * * *": ["gigafibre.tasks.sweep_unfinished_webhooks", "gigafibre.tasks.sweep_stale_flow_runs"],
 		"*/5 * * * *": ["gigafibre.tasks.poll_olts"],
 	},

@@ -67,3 +67,9 @@ def finish_ended_subscriptions() -> None:
 	from gigafibre.billing.cancellation import finish_ended
 
 	finish_ended()
+
+
+def sweep_suspensions() -> None:
+	from gigafibre.billing.suspension import sweep
+
+	sweep()

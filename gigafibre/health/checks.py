@@ -128,6 +128,7 @@ class Facts:
 	wkhtmltopdf: bool = False
 	stuck: Mapping[str, int] = field(default_factory=dict)
 	given_up_webhooks: int = 0
+	failed_suspensions: int = 0
 	email_errors: int = 0
 	oktopus_worker: str | None = None  # None: unknown; else "running" or what is wrong
 
@@ -311,6 +312,12 @@ STUCK = (
 		_("Check Twilio, outgoing email and the workers, then open Outgoing Message."),
 	),
 	(
+		"suspensions",
+		_("Suspensions and restorations"),
+		_("{0} due more than 10 minutes ago and not finished."),
+		_("Check the scheduler and the short queue's worker, then open Service Suspension."),
+	),
+	(
 		"emails",
 		_("Email queue"),
 		_("{0} emails waiting to leave for more than 10 minutes."),
@@ -336,6 +343,19 @@ def _stuck_lines(facts: Facts) -> list[Line]:
 					_("{0} failed for good after every retry."),
 					(facts.given_up_webhooks,),
 					_("Open Webhook Event (status Failed), fix the cause and retry them."),
+				)
+			)
+		elif kind == "suspensions" and facts.failed_suspensions:
+			lines.append(
+				Line(
+					f"stuck.{kind}",
+					title,
+					WARN,
+					_("{0} failed after every attempt: a device did not answer or refused."),
+					(facts.failed_suspensions,),
+					_(
+						"Open Service Suspension (status Failed), check each device's answer, then Retry or Skip."
+					),
 				)
 			)
 		elif kind == "emails" and facts.email_errors:

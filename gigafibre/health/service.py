@@ -54,6 +54,7 @@ def collect(probe: bool = True) -> checks.Facts:
 	probes = run_probes(doc, configured) if probe else {}
 	workers, queues = worker_facts()
 	stuck, given_up, email_errors = stuck_facts()
+	failed_suspensions = stuck.pop("failed_suspensions", 0)
 	return checks.Facts(
 		settings=settings,
 		labels=labels,
@@ -66,6 +67,7 @@ def collect(probe: bool = True) -> checks.Facts:
 		wkhtmltopdf=bool(shutil.which("wkhtmltopdf")),
 		stuck=stuck,
 		given_up_webhooks=given_up,
+		failed_suspensions=failed_suspensions,
 		email_errors=email_errors,
 		oktopus_worker=oktopus_worker_state(),
 	)
@@ -287,6 +289,9 @@ def stuck_facts() -> tuple[dict[str, int], int, int]:
 	}
 	if frappe.db.exists("DocType", "Outgoing Message"):
 		stuck["outgoing_messages"] = _stuck_outgoing(cutoff)
+	if frappe.db.exists("DocType", "Service Suspension"):
+		stuck["suspensions"] = _stuck_suspensions(cutoff)
+		stuck["failed_suspensions"] = frappe.db.count("Service Suspension", {"status": "Failed"})
 	given_up = frappe.db.count("Webhook Event", {"status": "Failed", "attempts": (">=", MAX_ATTEMPTS)})
 	email_errors = frappe.db.count(
 		"Email Queue", {"status": "Error", "modified": (">", add_to_date(now, hours=-24))}
@@ -309,6 +314,19 @@ def _stuck_outgoing(cutoff) -> int:
 	return frappe.db.count(
 		"Outgoing Message", {**filters, "next_attempt_at": ("is", "not set")}
 	) + frappe.db.count("Outgoing Message", {**filters, "next_attempt_at": ("<", cutoff)})
+
+
+def _stuck_suspensions(cutoff) -> int:
+	"""Service Suspensions left unfinished past their time: proposed and due before the cutoff, or
+	pending (with no retry planned later) or running and untouched since the cutoff."""
+	doctype = "Service Suspension"
+	untouched = {"modified": ("<", cutoff)}
+	return (
+		frappe.db.count(doctype, {"status": "Proposed", "scheduled_at": ("<", cutoff)})
+		+ frappe.db.count(doctype, {**untouched, "status": "Pending", "next_attempt_at": ("is", "not set")})
+		+ frappe.db.count(doctype, {**untouched, "status": "Pending", "next_attempt_at": ("<", cutoff)})
+		+ frappe.db.count(doctype, {**untouched, "status": "Running"})
+	)
 
 
 def _text(value) -> str:

@@ -17,6 +17,8 @@ class GigafibreSettings(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
+		from gigafibre.gigafibre.doctype.suspension_action.suspension_action import SuspensionAction
+
 		acceptance_inform_minutes: DF.Int
 		acceptance_rx_max: DF.Float
 		acceptance_rx_min: DF.Float
@@ -85,6 +87,9 @@ class GigafibreSettings(Document):
 		stripe_publishable_key: DF.Data
 		stripe_secret_key: DF.Password
 		stripe_webhook_secret: DF.Password
+		suspension_actions: DF.Table[SuspensionAction]
+		suspension_max_attempts: DF.Int
+		suspension_run_time: DF.Time | None
 		tech_base_url: DF.Data
 		traccar_token: DF.Password
 		traccar_url: DF.Data
@@ -128,6 +133,12 @@ class GigafibreSettings(Document):
 			frappe.throw(_("The lowest accepted rx power must be below the highest."))
 		if (self.flow_max_attempts or 0) < 1:
 			frappe.throw(_("Max attempts per action must be at least 1."))
+		self.validate_suspension()
+
+	def validate_suspension(self) -> None:
+		from gigafibre.billing.suspension import check_settings
+
+		check_settings(self)
 
 
 URL_FIELDS = (
