@@ -164,7 +164,9 @@ class TestSuspension(SmsTestCase):
 	def customer(self) -> tuple[str, str]:
 		frappe.set_user("Administrator")
 		key = frappe.generate_hash(length=6)
-		mobile = f"+1514{int(key, 16) % 10_000_000:07d}"
+		number = int(key, 16)
+		# A valid North American number: its exchange never starts with 0 or 1.
+		mobile = f"+1514{200 + number % 800}{number // 800 % 10_000:04d}"
 		customer = frappe.get_doc(
 			{"doctype": "Customer", "customer_name": f"Suspension {key}", "customer_type": "Individual"}
 		).insert()
@@ -261,6 +263,16 @@ class TestSuspension(SmsTestCase):
 		self.assertEqual(frappe.db.get_value("Service Location", f.location, "location_status"), "Active")
 		self.assertNotIn("gigafibre-suspended", self.nbi.devices[self.huawei["_id"]]["_tags"])
 		self.assertEqual(self.nbi.tasks[-1]["parameterValues"], [[WAN_ENABLE, True, "xsd:boolean"]])
+		outbox = frappe.get_all(
+			"Outgoing Message",
+			filters={"reference_doctype": suspension.DOCTYPE, "reference_name": restore[0].name},
+			fields=["status", "recipient", "body", "last_error", "not_before"],
+		)
+		self.assertEqual(
+			[(m.status, m.recipient) for m in outbox],
+			[("Sent", f.mobile)],
+			self.row(restore[0].name).last_error,
+		)
 		(text,) = [t for t in self.texts_to(f.mobile) if "rétabli" in t]
 		self.assertIn("Votre service Internet au", text)
 
