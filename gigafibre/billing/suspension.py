@@ -42,6 +42,8 @@ DOCTYPE = "Service Suspension"
 SETTINGS = "Gigafibre Settings"
 RUN = "gigafibre.billing.suspension.run"
 SUSPENDED, ACTIVE = "Suspended", "Active"
+# Locations with no service to cut: nothing is proposed for them.
+NOT_SERVED = ("Inactive", "Cancelled")
 # A run talks to a few devices on the short queue (RQ kills it after 300 s); its claim outlives that.
 LEASE_SECONDS = lease_seconds(300)
 SWEEP_BATCH = 200
@@ -126,7 +128,7 @@ def propose(
 		if invoice:
 			_add_invoice(existing, invoice)
 		return existing
-	if loc.location_status == SUSPENDED:
+	if loc.location_status in (SUSPENDED, *NOT_SERVED):
 		return None
 	balance = location_balance(location)
 	if balance <= 0:
@@ -643,11 +645,14 @@ def _alert(doc) -> None:
 
 
 def _text_customer(doc) -> None:
-	"""Tell the customer their service is back (SMS, else email), in their language."""
+	"""Tell the customer their service is back (SMS, else email: no mobile, STOP, a number that
+	cannot take a text), in their language."""
 	from gigafibre.messaging.language import recipient_language, rendered_in
 	from gigafibre.messaging.outbox import queue
 
-	customer = frappe.db.get_value("Customer", doc.customer, ["mobile_no", "email_id"], as_dict=True)
+	customer = frappe.db.get_value(
+		"Customer", doc.customer, ["mobile_no", "email_id", "gigafibre_sms_opt_out"], as_dict=True
+	)
 	if not customer or not (customer.mobile_no or customer.email_id):
 		doc.db_set("last_error", _("The customer has no mobile number or email: they were not told."))
 		return
@@ -661,25 +666,25 @@ def _text_customer(doc) -> None:
 			text = _("Gigafibre: your Internet service at {0} is back on.")
 		text = text.format(address)
 		subject = _("Your Internet service is back on")
-	frappe.db.savepoint("suspension_text")
-	try:
-		if customer.mobile_no:
-			queue("SMS", customer.mobile_no, text, None, DOCTYPE, doc.name, f"suspension-restored:{doc.name}")
-		else:
-			queue(
-				"Email",
-				customer.email_id,
-				text,
-				subject,
-				DOCTYPE,
-				doc.name,
-				f"suspension-restored:{doc.name}",
-			)
-	except (frappe.ValidationError, GigafibreError) as err:
-		frappe.db.rollback(save_point="suspension_text")
-		frappe.clear_messages()
-		message = describe(err) if isinstance(err, GigafibreError) else str(err)
-		doc.db_set("last_error", _("The customer could not be told: {0}").format(message))
+	key = f"suspension-restored:{doc.name}"
+	problems = []
+	for channel, recipient, title in (
+		# A customer who answered STOP is told by email (the outbox would refuse the text anyway).
+		("SMS", None if customer.gigafibre_sms_opt_out else customer.mobile_no, None),
+		("Email", customer.email_id, subject),
+	):
+		if not recipient:
+			continue
+		frappe.db.savepoint("suspension_text")
+		try:
+			queue(channel, recipient, text, title, DOCTYPE, doc.name, f"{key}:{channel}")
+			return
+		except (frappe.ValidationError, GigafibreError) as err:
+			# A number that cannot take a text (malformed, not a phone): the email instead.
+			frappe.db.rollback(save_point="suspension_text")
+			frappe.clear_messages()
+			problems.append(describe(err) if isinstance(err, GigafibreError) else str(err))
+	doc.db_set("last_error", _("The customer could not be told: {0}").format("; ".join(problems)))
 
 
 # ---------------------------------------------------------------- sweep

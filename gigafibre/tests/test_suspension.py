@@ -276,6 +276,31 @@ class TestSuspension(SmsTestCase):
 		(text,) = [t for t in self.texts_to(f.mobile) if "rétabli" in t]
 		self.assertIn("Votre service Internet au", text)
 
+	def test_a_customer_who_answered_stop_is_told_by_email(self):
+		f = self.location_with("HG8245Q2", acs_device_id=self.huawei["_id"])
+		email = f"susp-{frappe.generate_hash(length=8)}@example.com"
+		frappe.db.set_value("Customer", f.customer, {"gigafibre_sms_opt_out": 1, "email_id": email})
+		name = suspension.propose(service_location=f.location)
+		call_endpoint("gigafibre.api.billing.approve_suspension", user=self.manager, name=name)
+		frappe.set_user("Administrator")
+		pay(f.invoice)
+		(restore,) = frappe.get_all(
+			suspension.DOCTYPE,
+			filters={"service_location": f.location, "action": rules.RESTORE},
+			pluck="name",
+		)
+		told = frappe.get_all(
+			"Outgoing Message",
+			filters={"reference_doctype": suspension.DOCTYPE, "reference_name": restore},
+			fields=["channel", "recipient", "subject"],
+		)
+		self.assertEqual([(m.channel, m.recipient) for m in told], [("Email", email)])
+		self.assertEqual(told[0].subject, "Votre service Internet est rétabli")
+		self.assertEqual(self.texts_to(f.mobile), [])
+		# A location no longer served gets no proposal.
+		frappe.db.set_value("Service Location", f.location, "location_status", "Inactive")
+		self.assertIsNone(suspension.propose(service_location=f.location))
+
 	def test_oktopus_suspension_runs_at_its_time(self):
 		sn = self.controller.devices[1]["SN"]
 		f = self.location_with("XX230v", serial=sn.lower())
