@@ -71,7 +71,7 @@ def activate(
 	service_location: str,
 	start_date: str | None = None,
 	plan: str | None = None,
-	add_ons: str | None = None,
+	add_ons: str | list | None = None,
 ) -> dict:
 	"""Begin a location's subscription: with what its customer accepted, or with `plan` and
 	`add_ons` given here; the first invoice is made at once."""
@@ -94,7 +94,7 @@ def activate(
 
 @frappe.whitelist(methods=["POST"])
 def change_plan(
-	subscription: str, plan: str | None = None, add_ons: str | None = None, reason: str | None = None
+	subscription: str, plan: str | None = None, add_ons: str | list | None = None, reason: str | None = None
 ) -> dict:
 	"""Change the plan and/or the add-ons today; the prorated difference goes on the next invoice."""
 	_allow_change()

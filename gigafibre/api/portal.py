@@ -175,7 +175,7 @@ def subscription() -> list[dict]:
 
 @frappe.whitelist(methods=["POST"])
 @rate_limit(limit=20, seconds=3600)
-def change_plan(subscription: str, plan: str | None = None, add_ons: str | None = None) -> dict:
+def change_plan(subscription: str, plan: str | None = None, add_ons: str | list | None = None) -> dict:
 	"""Change the plan and/or the add-ons of one of the customer's subscriptions, today."""
 	from gigafibre.api.billing import _codes
 	from gigafibre.billing import changes

@@ -66,6 +66,7 @@ def run(day=None, batch: int = BATCH) -> int:
 			queue="long",
 			timeout=3600,
 			job_id=f"billing-cycle:{day}:{chunk[0]}",
+			deduplicate=True,  # a batch still running from the last hour is not doubled
 			names=chunk,
 			day=str(day),
 		)

@@ -210,6 +210,7 @@ def job_updated(doc, method=None) -> None:
 		enqueue(
 			"gigafibre.billing.subscriptions.activate_for_job",
 			job_id=f"billing-activate:{doc.name}",
+			deduplicate=True,
 			job=doc.name,
 		)
 	elif doc.job_type == "Removal":

@@ -225,6 +225,21 @@ class TestActivationAndCycles(BillingTestCase):
 			"the invoice was not e-mailed",
 		)
 
+		# The pre-authorized payment run charges it once due.
+		from gigafibre.payments import ppa
+
+		frappe.db.set_value(
+			"Customer",
+			customer,
+			{
+				"gigafibre_ppa_enabled": 1,
+				"stripe_customer_id": f"cus_{uuid.uuid4().hex[:14]}",
+				"gigafibre_ppa_payment_method": "pm_card_visa",
+			},
+		)
+		self.assertIn(first[0].name, [row.name for row in ppa.due_invoices("2026-04-06")])
+		self.assertNotIn(first[0].name, [row.name for row in ppa.due_invoices("2026-04-05")])
+
 		for month in ("2026-04-01", "2026-05-01", "2026-06-01"):
 			with self.at(f"{month} 02:00:00"):
 				cycle.run()
