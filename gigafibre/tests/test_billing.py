@@ -24,7 +24,9 @@ ONT_FEE = "_Test Bill Unreturned ONT"  # 150, the price of an ONT not returned
 def _item(code: str, kind: str, rate: float, **fields) -> None:
 	"""A catalog item priced since January 2026 (the tests travel back to 2026's months); kept
 	from an earlier run when it is there."""
-	if not frappe.db.exists("Item", code):
+	if frappe.db.exists("Item", code):
+		frappe.db.set_value("Item", code, "gigafibre_web_sale", 0)
+	else:
 		frappe.get_doc(
 			{
 				"doctype": "Item",
@@ -33,7 +35,8 @@ def _item(code: str, kind: str, rate: float, **fields) -> None:
 				"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name"),
 				"stock_uom": "Nos",
 				"is_stock_item": 0,
-				"gigafibre_web_sale": 1 if kind else 0,
+				# Kind without web sale: plans staff may sell, kept out of other tests' web catalog.
+				"gigafibre_web_sale": 0,
 				"gigafibre_kind": kind or None,
 				**fields,
 			}
@@ -106,9 +109,10 @@ class BillingTestCase(FrappeTestCase):
 				{
 					"doctype": "Service Location",
 					"customer": customer,
-					"address_line1": f"{uuid.uuid4().int % 9000 + 100} rue Saint-Denis",
+					# Not the onboarding tests' street: their address search counts what is there.
+					"address_line1": f"{uuid.uuid4().int % 9000 + 100} boulevard de la Facturation",
 					"city": "Montréal",
-					"postal_code": "H2J 2L3",
+					"postal_code": "H1A 0A1",
 					"location_status": status,
 				}
 			)
