@@ -83,6 +83,10 @@ def bill_batch(names: list[str], day) -> dict:
 			counts["invoices"] += len(bill_subscription(name, day, context))
 		except Exception:
 			frappe.db.rollback(save_point="billing_cycle")
+			# The savepoint does not take back what was to run after commit (the rolled-back
+			# invoice's flow event); this subscription's are the only ones pending (commit below).
+			if not frappe.flags.in_test:
+				frappe.db.after_commit.reset()
 			counts["failed"] += 1
 			frappe.log_error(
 				title=_("Subscription {0} not billed").format(name),

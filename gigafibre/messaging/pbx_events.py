@@ -53,7 +53,7 @@ def parse_duration(value: str | int | None) -> int:
 				seconds = seconds * 60 + int(float(part))
 			return max(seconds, 0)
 		return max(int(float(text)), 0)
-	except ValueError:
+	except (ValueError, OverflowError):  # "1e400" is a float, but no whole number of seconds
 		raise InvalidValue(_("Call duration {0} is not valid."), value) from None
 
 
