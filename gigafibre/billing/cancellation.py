@@ -84,9 +84,7 @@ def billed_after(subscription: str, end) -> list[periods.Period]:
 		fields=["from_date", "to_date"],
 		order_by="from_date",
 	)
-	return [
-		periods.Period(getdate(r.from_date), getdate(r.to_date)) for r in rows if not str(r.from_date) == ""
-	]
+	return [periods.Period(getdate(r.from_date), getdate(r.to_date)) for r in rows]
 
 
 def removal_job(sub, end) -> str | None:

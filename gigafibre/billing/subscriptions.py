@@ -229,10 +229,11 @@ def activate_for_job(job: str) -> str | None:
 	)
 	if not row or row.status != "Completed" or row.acceptance_status == "Failed":
 		return None
-	if not accepted_lines(row.service_location):
+	lines = accepted_lines(row.service_location)
+	if not lines:
 		return None  # nothing accepted to bill: the desk begins it by hand (api.billing.activate)
 	start = getdate(row.check_out_at or now_datetime())
-	return activate(row.service_location, start)
+	return activate(row.service_location, start, lines)
 
 
 def activate_completed_installs(days: int = 31) -> int:
