@@ -29,6 +29,9 @@ this site's `long` queue, not jobs other sites left there. The script refuses to
    runs the hooks every Sales Invoice runs: gigafibre's `validate` (item_names.localize) and
    `on_submit` (flows.doc_events.sales_invoice_submitted, which enqueues the dunning flow's
    event), and the `has_permission` / `permission_query_conditions` "*" hooks where Frappe asks.
+   The invoice e-mail is not in the batch (an outbox step sent by a short-queue job after the
+   commit): --sample of the stored steps are then sent in this process and timed on their own,
+   and "ours + its e-mail" adds that cost back.
 3. **One worker vs two**: --workers-slice subscriptions enqueued as `cycle.run` does (batches of
    `cycle.BATCH` on the `long` queue) and consumed by one worker process (Frappe's RQ worker, as
    `bench worker --queue long` starts it, in burst mode), then another slice of the same size by
@@ -228,8 +231,8 @@ def ensure_catalog() -> None:
 
 def ensure_email_account() -> None:
 	"""A default outgoing account, as production has: without one `frappe.sendmail` raises
-	OutgoingEmailError and the cycle rolls the subscription's invoice back. Nothing is sent (no
-	scheduler flushes this site's queue); the address does not resolve."""
+	OutgoingEmailError and the invoice's e-mail step fails. Nothing is sent (no scheduler flushes
+	this site's queue); the address does not resolve."""
 	if frappe.db.exists("Email Account", {"default_outgoing": 1, "enable_outgoing": 1}):
 		return
 	frappe.get_doc(
@@ -589,6 +592,31 @@ def floor(subs: list[frappe._dict], day) -> tuple[float, int]:
 	return time.perf_counter() - start, len(subs)
 
 
+def email_step(count: int) -> float | None:
+	"""The invoice e-mails the cycle stored (outbox steps, sent by a short-queue job after its
+	commit, not inside the batch): `count` of them sent here, one `outbox.send` each as the job
+	does; the median milliseconds per e-mail. The rest stay Queued for the site's outbox sweep."""
+	from gigafibre.billing import cycle
+	from gigafibre.messaging import outbox
+
+	rows = frappe.get_all(
+		"Outgoing Message",
+		filters={"call_method": cycle.EMAIL_INVOICE, "status": "Queued"},
+		pluck="name",
+		order_by="creation desc",
+		limit=count,
+	)
+	if not rows:
+		print("note: no invoice e-mail stored (Gigafibre Settings: invoice_email off?)")
+		return None
+	times = []
+	for name in rows:
+		start = time.perf_counter()
+		outbox.send(name)
+		times.append(time.perf_counter() - start)
+	return statistics.median(times) * 1000
+
+
 # ---------------------------------------------------------------- workers
 def enqueue_like_run(names: list[str], day) -> list[str]:
 	"""What `cycle.run(day)` enqueues, for these names only; the RQ job ids."""
@@ -772,6 +800,7 @@ def main() -> int:
 			print(
 				f"  run {run + 1} {label:5}: {count} invoices in {seconds:6.1f} s = {count / seconds:5.2f} inv/s"
 			)
+	email_ms = email_step(args.sample)
 	flow_jobs, flow_job_bytes = drop_flow_jobs()
 	in_process = 2 * (args.warmup + args.runs * args.sample + (60 if args.profile else 0))
 
@@ -824,6 +853,12 @@ def main() -> int:
 	print(f"| floor (ERPNext loop), inv/s     | {floor_ips:.2f} |")
 	print(f"| ours (bill_batch), inv/s        | {ours_ips:.2f} |")
 	print(f"| cost per invoice ours / floor   | {floor_ips / ours_ips:.2f}x (goal <= 1.2x) |")
+	if email_ms is not None:
+		with_email = 1 / (1 / ours_ips + email_ms / 1000)
+		print(f"| e-mail step (outbox job), ms/inv| {email_ms:.0f} |")
+		print(
+			f"| ours + its e-mail, inv/s        | {with_email:.2f} ({floor_ips / with_email:.2f}x the floor) |"
+		)
 	print(f"| 1 worker, inv/s                 | {one_ips:.2f} |")
 	print(f"| 2 workers, inv/s                | {two_ips:.2f} |")
 	print(f"| speed-up 2 / 1                  | {two_ips / one_ips:.2f}x (goal >= 1.7x) |")

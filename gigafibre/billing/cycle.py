@@ -8,9 +8,15 @@ so a re-run, a replayed job or two workers on the same subscription never make a
 
 An invoice has the monthly lines (prorated when the period is shorter than its cycle: the first
 calendar month, the last days before an end date), the prorated adjustments of plan changes not
-billed yet, and the taxes of the company's template, computed by ERPNext. It is e-mailed through
-Frappe's email queue (the PDF rendered when the queue sends it), is listed in the portal with the
-customer's other invoices, and the pre-authorized payment run charges it when due.
+billed yet, and the taxes of the company's template, computed by ERPNext. Its e-mail is stored with
+it (an outbox step, `messaging/outbox.queue_call`, in the same transaction) and handed to Frappe's
+email queue by a short job after the commit, the PDF rendered when the queue sends it: the e-mail
+(mostly Frappe's CSS inlining, ~90 ms) is not paid inside the batch, and a mail that cannot go (no
+outgoing account) no longer takes its invoice down with it. The invoice is listed in the portal
+with the customer's other invoices, and the pre-authorized payment run charges it when due.
+
+A batch names its invoices from a block of the naming series reserved ahead
+(`invoice_numbers.Block`), so two workers do not wait on the series row.
 """
 
 import json
@@ -20,13 +26,15 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, cint, flt, getdate, today
 
-from gigafibre.billing import periods, subscriptions
+from gigafibre.billing import invoice_numbers, periods, subscriptions
+from gigafibre.messaging import outbox
 from gigafibre.messaging.language import recipient_language, rendered_in
 from gigafibre.onboarding import catalog
 from gigafibre.onboarding.item_names import names_in
 from gigafibre.printing.amounts import format_money
 
 BATCH = 200
+EMAIL_INVOICE = "gigafibre.billing.cycle.email_invoice"
 PRINT_FORMAT = "Gigafibre Invoice"
 
 
@@ -76,33 +84,44 @@ def run(day=None, batch: int = BATCH) -> int:
 def bill_batch(names: list[str], day) -> dict:
 	"""Job: bill each subscription of the batch; one failing does not stop the others."""
 	counts = {"invoices": 0, "failed": 0}
-	context = Context()
-	for name in names:
-		frappe.db.savepoint("billing_cycle")
-		try:
-			counts["invoices"] += len(bill_subscription(name, day, context))
-		except Exception:
-			frappe.db.rollback(save_point="billing_cycle")
-			# The savepoint does not take back what was to run after commit (the rolled-back
-			# invoice's flow event); this subscription's are the only ones pending (commit below).
-			if not frappe.flags.in_test:
-				frappe.db.after_commit.reset()
-			counts["failed"] += 1
-			frappe.log_error(
-				title=_("Subscription {0} not billed").format(name),
-				reference_doctype="Subscription",
-				reference_name=name,
-			)
-		if not frappe.flags.in_test:
-			frappe.db.commit()  # each subscription's invoices stand on their own
+	context = Context(numbers=invoice_numbers.Block())
+	try:
+		for index, name in enumerate(names):
+			_bill_one(name, day, context, counts, wanted=len(names) - index)
+	finally:
+		context.numbers.release()
 	return counts
+
+
+def _bill_one(name: str, day, context: "Context", counts: dict, wanted: int) -> None:
+	context.numbers.refill(wanted)  # between two commits: its own short transaction
+	mark = context.numbers.mark()
+	frappe.db.savepoint("billing_cycle")
+	try:
+		counts["invoices"] += len(bill_subscription(name, day, context))
+	except Exception:
+		frappe.db.rollback(save_point="billing_cycle")
+		context.numbers.give_back_to(mark)
+		# The savepoint does not take back what was to run after commit (the rolled-back
+		# invoice's flow event); this subscription's are the only ones pending (commit below).
+		if not frappe.flags.in_test:
+			frappe.db.after_commit.reset()
+		counts["failed"] += 1
+		frappe.log_error(
+			title=_("Subscription {0} not billed").format(name),
+			reference_doctype="Subscription",
+			reference_name=name,
+		)
+	if not frappe.flags.in_test:
+		frappe.db.commit()  # each subscription's invoices stand on their own
 
 
 class Context:
 	"""What every invoice of a run shares: the selling context, tax rows, settings."""
 
-	def __init__(self):
+	def __init__(self, numbers: invoice_numbers.Block | None = None):
 		self.selling = {}
+		self.numbers = numbers  # None: ERPNext names each invoice (one-off bills outside a batch)
 		self.send_email = cint(frappe.db.get_single_value("Gigafibre Settings", "invoice_email"))
 
 	def of(self, company: str, template: str | None) -> frappe._dict:
@@ -264,10 +283,16 @@ def _submit(
 	for row in ctx.tax_rows:
 		invoice.append("taxes", row)
 	invoice.flags.ignore_permissions = True
-	invoice.insert()
+	invoice.insert(set_name=context.numbers.take(invoice) if context.numbers else None)
 	invoice.submit()
 	if context.send_email and not is_return:
-		email_invoice(invoice.name, sub.party, language)
+		outbox.queue_call(
+			EMAIL_INVOICE,
+			dedupe_key=f"invoice-email:{invoice.name}",
+			invoice=invoice.name,
+			customer=sub.party,
+			language=language,
+		)
 	return invoice.name
 
 
@@ -322,7 +347,8 @@ def unbilled_changes(subscription: str) -> list[dict]:
 
 
 def email_invoice(invoice: str, customer: str, language: str) -> None:
-	"""The invoice to the customer's email through Frappe's email queue, its PDF made when sent."""
+	"""The outbox step: the invoice to the customer's email through Frappe's email queue, its PDF
+	made when sent."""
 	email = frappe.db.get_value("Customer", customer, "email_id")
 	if not email:
 		return

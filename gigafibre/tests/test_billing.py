@@ -287,6 +287,44 @@ class TestActivationAndCycles(BillingTestCase):
 		self.assertEqual(again, billed[1].name)
 		self.assertEqual(len(self.invoices(name)), 3)
 
+	def test_a_batch_numbers_its_invoices_in_sequence_and_returns_the_numbers_it_did_not_use(self):
+		from unittest.mock import patch
+
+		from gigafibre.billing import invoice_numbers
+
+		subs = [self.subscribed("2026-03-22")[2] for _ in range(3)]
+		failing = frappe.db.get_value("Subscription", subs[1], "party")
+		queue_call = cycle.outbox.queue_call
+
+		def fails_for_one(method, **kwargs):
+			if kwargs.get("customer") == failing:  # after its invoice took a number
+				raise frappe.ValidationError("mail refused")
+			return queue_call(method, **kwargs)
+
+		with self.at("2026-04-01 02:00:00"), patch.object(cycle.outbox, "queue_call", fails_for_one):
+			block = invoice_numbers.Block()
+			self.assertTrue(block.series, "Sales Invoice is not named by a naming series here")
+			before = frappe.db.get_value("Series", block.prefix, "current") or 0
+			counts = cycle.bill_batch(subs, "2026-04-01")
+			after = frappe.db.get_value("Series", block.prefix, "current")
+		self.assertEqual(counts, {"invoices": 2, "failed": 1})
+		april = [
+			i.name for s in (subs[0], subs[2]) for i in self.invoices(s) if str(i.from_date) == "2026-04-01"
+		]
+		self.assertEqual(len(april), 2)
+		numbers = [int(name.rsplit("-", 1)[1]) for name in april]
+		# The failed subscription's number went to the next one; the block's rest went back.
+		self.assertEqual(numbers, [before + 1, before + 2])
+		self.assertEqual(after, before + 2)
+		self.assertFalse(self.invoices(subs[1])[1:], "the failed subscription kept an invoice")
+		self.assertTrue(
+			frappe.db.exists(
+				"Outgoing Message",
+				{"call_method": cycle.EMAIL_INVOICE, "dedupe_key": f"invoice-email:{april[0]}"},
+			),
+			"the invoice's e-mail was not stored with it",
+		)
+
 	def test_two_addresses_are_two_subscriptions(self):
 		customer = self.customer()
 		first, second = self.location(customer), self.location(customer)
