@@ -58,7 +58,11 @@ doc_events = {
 		]
 	},
 	"Sales Invoice": {
-		"on_submit": "gigafibre.flows.doc_events.sales_invoice_submitted",
+		"on_submit": [
+			"gigafibre.flows.doc_events.sales_invoice_submitted",
+			# A credit note that clears a suspended location's balance restores it, as a payment does.
+			"gigafibre.billing.suspension.credit_note_submitted",
+		],
 		"validate": "gigafibre.onboarding.item_names.localize",
 	},
 	# Item rows named in the customer's language (gigafibre/onboarding/item_names.py).

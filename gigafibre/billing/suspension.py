@@ -298,21 +298,33 @@ def payment_received(doc, method=None) -> None:
 	that is suspended (or being suspended) and owes nothing any more. Only stores and enqueues."""
 	if doc.payment_type != "Receive" or doc.party_type != "Customer" or not doc.party:
 		return
+	_restore_cleared(doc.party, _("Payment {0} cleared the balance.").format(doc.name), doc.name)
+
+
+def credit_note_submitted(doc, method=None) -> None:
+	"""doc_event (Sales Invoice on_submit): a credit note can clear a balance as a payment does
+	(a cancellation's unused days, a goodwill credit): the same restoration."""
+	if not doc.is_return or not doc.customer:
+		return
+	_restore_cleared(doc.customer, _("Credit note {0} cleared the balance.").format(doc.name))
+
+
+def _restore_cleared(customer: str, reason: str, payment_entry: str | None = None) -> None:
 	locations = set(
 		frappe.get_all(
-			"Service Location", filters={"customer": doc.party, "location_status": SUSPENDED}, pluck="name"
+			"Service Location", filters={"customer": customer, "location_status": SUSPENDED}, pluck="name"
 		)
 	)
 	locations.update(
 		frappe.get_all(
 			DOCTYPE,
-			filters={"customer": doc.party, "action": rules.SUSPEND, "status": ("in", rules.UNFINISHED)},
+			filters={"customer": customer, "action": rules.SUSPEND, "status": ("in", rules.UNFINISHED)},
 			pluck="service_location",
 		)
 	)
 	for location in sorted(locations):
 		if location_balance(location) <= 0:
-			settle(location, _("Payment {0} cleared the balance.").format(doc.name), doc.name)
+			settle(location, reason, payment_entry)
 
 
 def settle(location: str, reason: str, payment_entry: str | None = None) -> str | None:

@@ -276,6 +276,28 @@ class TestSuspension(SmsTestCase):
 		(text,) = [t for t in self.texts_to(f.mobile) if "rétabli" in t]
 		self.assertIn("Votre service Internet au", text)
 
+	def test_a_credit_note_that_clears_the_balance_restores_like_a_payment(self):
+		from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return
+
+		f = self.location_with("HG8245Q2", acs_device_id=self.huawei["_id"])
+		name = suspension.propose(invoice=f.invoice.name, reason="Dunning: day 30")
+		call_endpoint("gigafibre.api.billing.approve_suspension", user=self.manager, name=name)
+		self.assertEqual(frappe.db.get_value("Service Location", f.location, "location_status"), "Suspended")
+
+		frappe.set_user("Administrator")
+		credit = make_sales_return(f.invoice.name)
+		credit.gigafibre_service_location = f.location
+		credit.insert()
+		credit.submit()
+		restore = frappe.get_all(
+			suspension.DOCTYPE,
+			filters={"service_location": f.location, "action": rules.RESTORE},
+			fields=["status", "reason"],
+		)
+		self.assertEqual([r.status for r in restore], [rules.DONE])
+		self.assertIn(credit.name, restore[0].reason)
+		self.assertEqual(frappe.db.get_value("Service Location", f.location, "location_status"), "Active")
+
 	def test_a_customer_who_answered_stop_is_told_by_email(self):
 		f = self.location_with("HG8245Q2", acs_device_id=self.huawei["_id"])
 		email = f"susp-{frappe.generate_hash(length=8)}@example.com"
