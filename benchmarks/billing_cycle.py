@@ -140,50 +140,10 @@ def company() -> str:
 
 
 def ensure_tax_template(company_name: str) -> str:
-	"""GST 5 % + QST 9.975 % as the company's default sales template (as the Québec site has;
-	made like gigafibre/tests/test_onboarding.py::_qc_tax_template when the site has none)."""
-	abbr = frappe.get_cached_value("Company", company_name, "abbr")
-	name = f"Gigafibre Bench GST + QST - {abbr}"
-	if not frappe.db.exists("Sales Taxes and Charges Template", name):
-		parent = frappe.db.get_value(
-			"Account", {"company": company_name, "account_type": "Tax", "is_group": 1}, "name"
-		) or frappe.db.get_value(
-			"Account", {"company": company_name, "account_name": "Duties and Taxes"}, "name"
-		)
-		taxes = []
-		for label, rate in (("GST", 5.0), ("QST", 9.975)):
-			account = frappe.db.get_value(
-				"Account", {"company": company_name, "account_name": label, "is_group": 0}, "name"
-			) or (
-				frappe.get_doc(
-					{
-						"doctype": "Account",
-						"account_name": label,
-						"company": company_name,
-						"parent_account": parent,
-						"account_type": "Tax",
-						"tax_rate": rate,
-					}
-				)
-				.insert()
-				.name
-			)
-			taxes.append(
-				{
-					"charge_type": "On Net Total",
-					"account_head": account,
-					"description": f"{label} {rate:g} %",
-					"rate": rate,
-				}
-			)
-		frappe.get_doc(
-			{
-				"doctype": "Sales Taxes and Charges Template",
-				"title": "Gigafibre Bench GST + QST",
-				"company": company_name,
-				"taxes": taxes,
-			}
-		).insert()
+	"""GST 5 % + QST 9.975 % as the company's default sales template (as the Québec site has)."""
+	from gigafibre.demo.taxes import quebec_sales_taxes
+
+	name = quebec_sales_taxes(company_name, "Gigafibre Bench GST + QST")
 	frappe.db.set_value(
 		"Sales Taxes and Charges Template",
 		{"company": company_name, "name": ("!=", name), "is_default": 1},

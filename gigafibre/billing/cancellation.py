@@ -38,7 +38,7 @@ def cancel(subscription: str, end_date=None, reason: str | None = None, source: 
 	credits = []
 	for period in billed_after(sub.name, end):
 		whole = periods.full_period(period.start, mode, anchor)
-		rates = {line["item_code"]: changes._money(line) for line in lines}
+		rates = {line["item_code"]: changes.line_amount(line) for line in lines}
 		for credit in periods.cancellation_credits(rates, end, period, whole):
 			credits.append(cycle.Charge(credit.item_code, 1, credit.amount, credit.period, "credit"))
 	settled = []

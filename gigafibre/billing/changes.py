@@ -51,8 +51,8 @@ def change_plan(
 	after = kept + [{"item_code": code, "rate": flt(prices[code]), "qty": 1} for code in new_codes]
 
 	effective = getdate(today())
-	removed = {line["item_code"]: _money(line) for line in before if line["item_code"] not in wanted}
-	added = {line["item_code"]: _money(line) for line in after if line["item_code"] in new_codes}
+	removed = {line["item_code"]: line_amount(line) for line in before if line["item_code"] not in wanted}
+	added = {line["item_code"]: line_amount(line) for line in after if line["item_code"] in new_codes}
 	adjustments = _adjustments(sub, removed, added, effective)
 	change_type = _change_type(current_plan, wanted_plan, current_add_ons, wanted_add_ons, before, after)
 
@@ -110,12 +110,13 @@ def check_choice(plan: str | None, add_ons: set[str], kinds: dict[str, str]) -> 
 			frappe.throw(_("{0} is not an add-on of the catalog.").format(code), frappe.ValidationError)
 
 
-def _money(line: dict) -> Decimal:
+def line_amount(line: dict) -> Decimal:
+	"""A monthly line's amount (rate times quantity), to the cent."""
 	return periods.cents(Decimal(str(line["rate"])) * Decimal(str(line["qty"])))
 
 
 def monthly_total(lines: list[dict]) -> Decimal:
-	return sum((_money(line) for line in lines), Decimal(0))
+	return sum((line_amount(line) for line in lines), Decimal(0))
 
 
 def billed_period(sub, day) -> periods.Period | None:

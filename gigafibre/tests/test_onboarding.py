@@ -10,6 +10,7 @@ from frappe.tests.utils import FrappeTestCase
 
 from gigafibre.auth import magic_link
 from gigafibre.auth.service import link_secret
+from gigafibre.demo.taxes import quebec_sales_taxes
 from gigafibre.onboarding import addresses, order_request, orders, otp, otp_service
 from gigafibre.onboarding.setup import ensure_custom_fields
 from gigafibre.tests.utils import (
@@ -352,51 +353,7 @@ def _catalog_fixture(company_name: str) -> str:
 
 def _qc_tax_template(company_name: str) -> str:
 	"""GST 5 % + QST 9.975 % on the company's accounts (created here when the site has none)."""
-	abbr = frappe.get_cached_value("Company", company_name, "abbr")
-	name = f"_Test QC GST + QST - {abbr}"
-	if frappe.db.exists("Sales Taxes and Charges Template", name):
-		return name
-	parent = frappe.db.get_value(
-		"Account", {"company": company_name, "account_type": "Tax", "is_group": 1}, "name"
-	) or frappe.db.get_value("Account", {"company": company_name, "account_name": "Duties and Taxes"}, "name")
-	accounts = {}
-	for label, rate in (("GST", 5.0), ("QST", 9.975)):
-		account = frappe.db.get_value(
-			"Account", {"company": company_name, "account_name": label, "is_group": 0}, "name"
-		)
-		if not account:
-			account = (
-				frappe.get_doc(
-					{
-						"doctype": "Account",
-						"account_name": label,
-						"company": company_name,
-						"parent_account": parent,
-						"account_type": "Tax",
-						"tax_rate": rate,
-					}
-				)
-				.insert()
-				.name
-			)
-		accounts[label] = (account, rate)
-	frappe.get_doc(
-		{
-			"doctype": "Sales Taxes and Charges Template",
-			"title": "_Test QC GST + QST",
-			"company": company_name,
-			"taxes": [
-				{
-					"charge_type": "On Net Total",
-					"account_head": account,
-					"description": f"{label} {rate:g} %",
-					"rate": rate,
-				}
-				for label, (account, rate) in accounts.items()
-			],
-		}
-	).insert()
-	return name
+	return quebec_sales_taxes(company_name, "_Test QC GST + QST")
 
 
 class TestWebOrder(SmsTestCase):
