@@ -4,7 +4,7 @@ and a technician's calendar feed (iCal) behind a signed, revocable token.
 Callers are dispatchers (Dispatcher, Gigafibre Manager, System Manager) with a session; reads need
 read permission on Dispatch Job, writes need write permission. Dates are `YYYY-MM-DD`, today when
 left out. Everything else lives in `gigafibre.dispatch` (`day`, `plans`, `suggestions`, `board`,
-`calendar`).
+`calendar`, `day_map`).
 """
 
 import json
@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from gigafibre.auth.service import request_token
 from gigafibre.dispatch import board as board_
 from gigafibre.dispatch import calendar as calendar_
-from gigafibre.dispatch import day, plans, suggestions
+from gigafibre.dispatch import day, day_map, plans, suggestions
 from gigafibre.roles import STAFF_ROLES
 
 
@@ -44,6 +44,15 @@ def board(date: str | None = None) -> dict:
 	"""The day's technicians with their jobs, and the jobs waiting for one."""
 	_allow("read")
 	return board_.board(day.parse_date(date))
+
+
+@frappe.whitelist(methods=["GET", "POST"])
+def map_data(date: str | None = None) -> dict:
+	"""The day on the map in one payload: jobs with coordinates, status, priority, technician, place
+	in the day and whether they wait for a technician; technicians at their last position (or home)
+	with their planned route; the tile server from settings."""
+	_allow("read")
+	return day_map.map_data(day.parse_date(date))
 
 
 @frappe.whitelist(methods=["POST"])
