@@ -65,14 +65,21 @@ class JsonHttp:
 		params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
 		json: Any = None,
 		expect: tuple[int, ...] = (200,),
+		data: Mapping[str, Any] | None = None,
 		timeout: float | None = None,
 		headers: Mapping[str, str] | None = None,
 	) -> requests.Response:
-		"""The response when its status is in `expect`; a `ServiceError` otherwise."""
+		"""The response when its status is in `expect`; a `ServiceError` otherwise. `data`: a form body."""
 		url = f"{self.base_url}/{path.lstrip('/')}"
 		try:
 			response = self.session.request(
-				method, url, params=params, json=json, headers=headers, timeout=timeout or self.timeout
+				method,
+				url,
+				params=params,
+				json=json,
+				data=data,
+				headers=headers,
+				timeout=timeout or self.timeout,
 			)
 		except requests.Timeout as err:
 			raise ServiceError(
