@@ -82,6 +82,8 @@ doc_events = {
 			"gigafibre.flows.doc_events.dispatch_job_updated",
 			# An accepted install begins the subscription; a completed removal returns equipment.
 			"gigafibre.billing.subscriptions.job_updated",
+			# En Route texts the customer the ETA and /suivi/<token>; closed ends their links.
+			"gigafibre.field.customer_texts.job_updated",
 		]
 	},
 	"Service Equipment": {
@@ -123,6 +125,9 @@ jinja = {
 website_route_rules = [
 	{"from_route": "/j/<token>", "to_route": "j"},
 	{"from_route": "/contract/<token>", "to_route": "contract"},
+	# The customer's pages on the day: tracking (gigafibre/www/suivi.py) and rebooking (rendez_vous.py).
+	{"from_route": "/suivi/<token>", "to_route": "suivi"},
+	{"from_route": "/rendez-vous/<token>", "to_route": "rendez-vous"},
 ]
 
 # ---------------------------------------------------------------- webhooks
@@ -148,7 +153,7 @@ scheduler_events = {
 			"gigafibre.tasks.sweep_suspensions",
 		],
 		"*/2 * * * *": ["gigafibre.tasks.sweep_unfinished_webhooks", "gigafibre.tasks.sweep_stale_flow_runs"],
-		"*/5 * * * *": ["gigafibre.tasks.poll_olts"],
+		"*/5 * * * *": ["gigafibre.tasks.poll_olts", "gigafibre.tasks.text_late_customers"],
 	},
 	"hourly": [
 		"gigafibre.tasks.retry_failed_webhooks",

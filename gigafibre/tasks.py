@@ -73,3 +73,9 @@ def sweep_suspensions() -> None:
 	from gigafibre.billing.suspension import sweep
 
 	sweep()
+
+
+def text_late_customers() -> None:
+	from gigafibre.field.customer_texts import sweep_late
+
+	sweep_late()

@@ -116,9 +116,13 @@ def insert_urgent(job: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-def technician_absent(technician: str, date: str | None = None) -> dict:
-	"""The day's plan with an absent technician's jobs handed to the others; `apply` it to write it."""
+def technician_absent(technician: str, date: str | None = None, notify_customers: bool = True) -> dict:
+	"""The day's plan with an absent technician's jobs handed to the others; `apply` it to write it.
+	The customers of the jobs nobody else can fit are texted a rebooking link (`texted`), unless
+	`notify_customers` is false."""
 	_allow("write")
 	if not frappe.db.exists("Technician", technician):
 		raise frappe.DoesNotExistError(_("Technician {0} does not exist.").format(technician))
-	return plans.technician_absent(technician, day.parse_date(date))
+	return plans.technician_absent(
+		technician, day.parse_date(date), notify_customers=frappe.utils.sbool(notify_customers)
+	)

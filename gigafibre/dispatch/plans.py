@@ -38,14 +38,24 @@ def insert_urgent(job: str) -> dict:
 	return _plan_out(model, new_plan)
 
 
-def technician_absent(technician: str, day: date) -> dict:
-	"""`technician` is away on `day`: their jobs go to the others, the most urgent first."""
+def technician_absent(technician: str, day: date, notify_customers: bool = True) -> dict:
+	"""`technician` is away on `day`: their jobs go to the others, the most urgent first. The
+	customers of their jobs nobody else can fit get a text with a rebooking link (once per job and
+	day; `notify_customers=False` for a plan only looked at); `texted` lists those jobs."""
 	model = read_day(day)
 	if model.problem is None:
 		frappe.throw(_("No job to plan."))
 	with user_errors():
 		_problem, new_plan = replan.remove_technician(model.problem, _current_plan(model), technician)
-	return _plan_out(model, new_plan)
+	out = _plan_out(model, new_plan)
+	out["texted"] = []
+	if notify_customers:
+		from gigafibre.field.customer_texts import notify_absent
+
+		theirs = set(model.current_sequences().get(technician, []))
+		left = [u.job for u in new_plan.unassigned if u.job in theirs]
+		out["texted"] = notify_absent(technician, day, left)
+	return out
 
 
 def _current_plan(model: Day) -> planner.Plan:
