@@ -24,6 +24,7 @@ after_migrate = [
 	"gigafibre.portal.setup.ensure_custom_fields",
 	"gigafibre.printing.invoice.ensure_default_format",
 	"gigafibre.billing.setup.ensure_custom_fields",
+	"gigafibre.dispatch.templates.ensure_seed_templates",
 ]
 
 # ---------------------------------------------------------------- customer portal

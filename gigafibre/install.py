@@ -7,6 +7,7 @@ import frappe
 
 def after_install() -> None:
 	from gigafibre.billing.setup import ensure_custom_fields as billing_fields
+	from gigafibre.dispatch.templates import ensure_seed_templates
 	from gigafibre.messaging.setup import ensure_custom_fields as messaging_fields
 	from gigafibre.onboarding.setup import ensure_custom_fields as onboarding_fields
 	from gigafibre.payments.setup import ensure_custom_fields as payments_fields
@@ -20,6 +21,7 @@ def after_install() -> None:
 	ensure_link_secret()
 	portal_fields()
 	ensure_seed_flows()
+	ensure_seed_templates()
 	ensure_default_invoice_format()
 
 

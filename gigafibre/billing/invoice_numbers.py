@@ -17,6 +17,7 @@ gets the rest named by ERPNext as usual, as does every invoice when a Document N
 """
 
 import frappe
+from frappe.model.base_document import get_controller
 from frappe.model.naming import NamingSeries, get_default_naming_series, parse_naming_series
 
 DOCTYPE = "Sales Invoice"
@@ -91,7 +92,7 @@ def _series() -> str | None:
 		return None
 	if (frappe.get_meta(DOCTYPE).autoname or "").lower() != "naming_series:":
 		return None
-	if hasattr(frappe.get_controller(DOCTYPE), "autoname"):
+	if hasattr(get_controller(DOCTYPE), "autoname"):
 		return None
 	return get_default_naming_series(DOCTYPE)
 

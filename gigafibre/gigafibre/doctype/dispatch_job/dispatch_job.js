@@ -2,6 +2,9 @@
 // For license information, please see license.txt
 
 frappe.ui.form.on("Dispatch Job", {
+	setup(frm) {
+		frm.set_query("job_template", () => ({ filters: { disabled: 0 } }));
+	},
 	refresh(frm) {
 		if (frm.is_new()) return;
 		if (frm.doc.technician) {
@@ -17,6 +20,10 @@ frappe.ui.form.on("Dispatch Job", {
 				frm.add_custom_button(__(status), () => set_status(frm, status), __("Status"));
 			});
 		});
+	},
+	job_template(frm) {
+		// The server copies the template (one function for the desk, flows and onboarding).
+		if (frm.doc.job_template) frm.call("pick_template").then(() => frm.refresh_fields());
 	},
 	service_location(frm) {
 		if (!frm.doc.service_location) return;

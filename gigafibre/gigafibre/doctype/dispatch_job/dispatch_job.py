@@ -7,6 +7,7 @@ from frappe.model.document import Document
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
 from gigafibre.dispatch import status as job_status
+from gigafibre.dispatch import templates
 from gigafibre.validation import user_errors
 
 
@@ -19,9 +20,13 @@ class DispatchJob(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
+		from gigafibre.gigafibre.doctype.dispatch_job_checklist_item.dispatch_job_checklist_item import (
+			DispatchJobChecklistItem,
+		)
 		from gigafibre.gigafibre.doctype.dispatch_job_equipment.dispatch_job_equipment import (
 			DispatchJobEquipment,
 		)
+		from gigafibre.gigafibre.doctype.equipment_to_bring.equipment_to_bring import EquipmenttoBring
 		from gigafibre.gigafibre.doctype.skill_tag.skill_tag import SkillTag
 
 		acceptance_checked_at: DF.Datetime
@@ -39,12 +44,15 @@ class DispatchJob(Document):
 		check_out_at: DF.Datetime
 		check_out_latitude: DF.Float
 		check_out_longitude: DF.Float
+		checklist: DF.Table[DispatchJobChecklistItem]
 		completion_notes: DF.SmallText
 		customer: DF.Link
 		customer_name: DF.Data
 		description: DF.TextEditor
 		equipment: DF.Table[DispatchJobEquipment]
+		equipment_to_bring: DF.Table[EquipmenttoBring]
 		expected_duration: DF.Int
+		job_template: DF.Link | None
 		job_type: DF.Literal["Install", "Repair", "Upgrade", "Removal", "Survey", "Maintenance"]
 		priority: DF.Literal["Low", "Normal", "High", "Urgent"]
 		required_skills: DF.TableMultiSelect[SkillTag]
@@ -64,10 +72,15 @@ class DispatchJob(Document):
 
 	def validate(self) -> None:
 		self.subject = (self.subject or "").strip()
+		templates.fill_from_template(self)
 		self.follow_technician()
 		before = None if self.is_new() else self.get_doc_before_save()
 		with user_errors():
 			job_status.check_transition(before.status if before else None, self.status)
+		templates.check_rows(self)
+		if self.status == job_status.COMPLETED and (before is None or before.status != job_status.COMPLETED):
+			# Every path (desk, technician page, flows) saves through here.
+			templates.check_complete(self)
 		if self.service_location and not self.customer:
 			self.customer = frappe.db.get_value("Service Location", self.service_location, "customer")
 			# Fetched fields were filled before the customer was known.
@@ -118,6 +131,15 @@ class DispatchJob(Document):
 	@frappe.whitelist()
 	def next_statuses(self) -> list[str]:
 		return job_status.allowed_next(self.status)
+
+	@frappe.whitelist()
+	def pick_template(self) -> None:
+		"""Desk: the template just picked fills the (unsaved) form; a checklist already under way is kept."""
+		if not self.job_template:
+			return
+		if any(row.done for row in self.checklist):
+			frappe.throw(_("Some checklist items are already done: the checklist is kept as it is."))
+		templates.apply_template(self, self.job_template, replace=True)
 
 
 def _dt(value):

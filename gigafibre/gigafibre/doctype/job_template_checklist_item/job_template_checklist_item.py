@@ -1,0 +1,30 @@
+# Copyright (c) 2026, Gigafibre and contributors
+# For license information, please see license.txt
+
+from frappe.model.document import Document
+
+
+class JobTemplateChecklistItem(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		equipment_type: DF.Literal["", "ONT", "Router", "Mesh Node", "Set-Top Box", "Phone Adapter", "Other"]
+		kind: DF.Literal["Check", "Photo", "Measurement", "Equipment Scan"]
+		label: DF.Data
+		max_value: DF.Float
+		min_value: DF.Float
+		parent: DF.Data
+		parentfield: DF.Data
+		parenttype: DF.Data
+		required: DF.Check
+		unit: DF.Data | None
+		use_max: DF.Check
+		use_min: DF.Check
+	# end: auto-generated types
+
+	pass
