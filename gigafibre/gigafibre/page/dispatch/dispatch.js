@@ -1,12 +1,16 @@
 // The dispatch board: technicians by row, hours 7h–19h by column, the jobs nobody has yet on the left.
 // Drag a card onto a technician's row to assign it at that hour; onto the left column to take it back.
 // "Optimize" plans the day, shows the travel before and after, and applies on request.
+// "Map" shows the day above the timeline (public/js/dispatch_map.js, from map_data): click a job
+// for the ranked technicians and assign; technicians move as their positions arrive.
 
 const DISPATCH_API = "gigafibre.api.dispatch.";
 const FIRST_HOUR = 7;
 const LAST_HOUR = 19;
 const SPAN_MINUTES = (LAST_HOUR - FIRST_HOUR) * 60;
 const LANE_PX = 46;
+const MAP_SCRIPT = "/assets/gigafibre/js/dispatch_map.js";
+const MAP_SHOWN_KEY = "gigafibre_dispatch_map";
 
 frappe.pages["dispatch"].on_page_load = function (wrapper) {
 	const page = frappe.ui.make_app_page({
@@ -18,6 +22,9 @@ frappe.pages["dispatch"].on_page_load = function (wrapper) {
 };
 
 frappe.pages["dispatch"].on_page_show = function (wrapper) {
+	// The technicians' positions and GPS arrivals are published to the Dispatch Job room; a list
+	// view of Dispatch Job leaves it when it hides, so join again each time the page shows.
+	frappe.realtime.doctype_subscribe("Dispatch Job");
 	if (wrapper.dispatch_board) wrapper.dispatch_board.refresh();
 };
 
@@ -32,16 +39,32 @@ class GigafibreDispatchBoard {
 			default: frappe.datetime.get_today(),
 			change: () => this.refresh(),
 		});
+		this.map_field = page.add_field({
+			fieldname: "show_map",
+			label: __("Map"),
+			fieldtype: "Check",
+			default: localStorage.getItem(MAP_SHOWN_KEY) === "0" ? 0 : 1,
+			change: () => this.toggle_map(),
+		});
 		page.set_primary_action(__("Optimize"), () => this.optimize(), "es-line-reload");
 		page.set_secondary_action(__("Refresh"), () => this.refresh());
 		page.add_menu_item(__("Calendar link for a technician"), () => this.calendar_link());
 		page.add_menu_item(__("Insert an urgent job"), () => this.insert_urgent());
 		page.add_menu_item(__("A technician is absent"), () => this.technician_absent());
 		this.add_styles();
+		this.$map = $(`<div class="gf-map-wrap"><div class="gf-map"></div></div>`).appendTo(page.main);
+		this.$map.toggle(this.map_shown());
 		this.$body = $(`<div class="gf-dispatch"></div>`).appendTo(page.main);
 		this.refresh_soon = frappe.utils.debounce(() => this.refresh(), 400);
 		frappe.realtime.on("gigafibre_dispatch", (message) => {
 			if (!message || !message.date || message.date === this.date()) this.refresh_soon();
+		});
+		frappe.realtime.on("gigafibre_technician_position", (message) => {
+			if (this.map && this.date() === frappe.datetime.get_today()) this.map.queue_position(message);
+		});
+		frappe.realtime.on("gigafibre_job_on_site_gps", (message) => {
+			if (this.map) this.map.mark_on_site(message);
+			this.refresh_soon();
 		});
 	}
 
@@ -50,9 +73,56 @@ class GigafibreDispatchBoard {
 	}
 
 	refresh() {
-		return frappe
+		const board = frappe
 			.call({ method: DISPATCH_API + "board", type: "GET", args: { date: this.date() } })
 			.then((r) => this.render(r.message));
+		return Promise.all([board, this.refresh_map()]);
+	}
+
+	// ------------------------------------------------------------ map
+
+	map_shown() {
+		return !!this.map_field.get_value();
+	}
+
+	toggle_map() {
+		const shown = this.map_shown();
+		localStorage.setItem(MAP_SHOWN_KEY, shown ? "1" : "0");
+		this.$map.toggle(shown);
+		if (shown) this.refresh_map().then(() => this.map && this.map.resize());
+	}
+
+	ensure_map() {
+		if (!this.map_ready) {
+			// Leaflet is in Frappe's desk bundle; load Frappe's own copy only if it is not there.
+			const libs =
+				window.L && window.L.canvas
+					? []
+					: ["assets/frappe/js/lib/leaflet/leaflet.css", "assets/frappe/js/lib/leaflet/leaflet.js"];
+			this.map_ready = frappe.require([...libs, MAP_SCRIPT]).then(() => {
+				if (!document.getElementById("gf-dispatch-map-style")) {
+					$(`<style id="gf-dispatch-map-style">${GigafibreDispatchMap.STYLES}</style>`).appendTo(
+						document.head
+					);
+				}
+				const element = this.$map.find(".gf-map")[0];
+				this.map = new GigafibreDispatchMap(element, { on_job_click: (name) => this.suggest(name) });
+				element.gf_map = this.map; // for the browser tests
+			});
+		}
+		return this.map_ready;
+	}
+
+	refresh_map() {
+		if (!this.map_shown()) return Promise.resolve();
+		const date = this.date();
+		return this.ensure_map()
+			.then(() => frappe.call({ method: DISPATCH_API + "map_data", type: "GET", args: { date } }))
+			.then((r) => {
+				if (date !== this.date()) return;
+				this.map.resize();
+				this.map.render(r.message);
+			});
 	}
 
 	// ------------------------------------------------------------ drawing
@@ -149,7 +219,7 @@ class GigafibreDispatchBoard {
 		}" draggable="true" data-job="${frappe.utils.escape_html(job.name)}"
 				title="${frappe.utils.escape_html(title)}">
 				<div class="gf-card-title">${frappe.utils.escape_html(job.subject || job.name)}</div>
-				<div class="gf-card-meta">${time} · ${__(job.status)}
+				<div class="gf-card-meta">${time} · ${__(job.status)}${job.gps_on_site_at ? ` · ${__("On site (GPS)")}` : ""}
 					<a class="gf-suggest" title="${__("Suggest a technician")}">★</a></div>
 			</div>`);
 		return $card;
