@@ -296,8 +296,15 @@ class TraccarSocket:
 
 def device_index(devices: Iterable[dict]) -> dict[str, int]:
 	"""Traccar's numeric id for each way a technician's `traccar_device_id` may name a device: its
-	numeric id and its unique identifier (IMEI, or the phone app's identifier)."""
+	unique identifier (IMEI, or the phone app's identifier — what Traccar's screens show), else its
+	numeric id. An identifier that is also another device's numeric id means the identifier."""
+	devices = list(devices)
 	index: dict[str, int] = {}
+	for device in devices:
+		try:
+			index[str(int(device["id"]))] = int(device["id"])
+		except (KeyError, TypeError, ValueError):
+			continue
 	for device in devices:
 		try:
 			device_id = int(device["id"])
@@ -305,9 +312,4 @@ def device_index(devices: Iterable[dict]) -> dict[str, int]:
 			continue
 		if device.get("uniqueId"):
 			index[str(device["uniqueId"]).strip()] = device_id
-	for device in devices:
-		try:
-			index[str(int(device["id"]))] = int(device["id"])
-		except (KeyError, TypeError, ValueError):
-			continue
 	return index
