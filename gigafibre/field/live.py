@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import frappe
 from frappe import _
+from frappe.realtime import get_doctype_room
 from frappe.utils import convert_utc_to_system_timezone, get_datetime, get_system_timezone, now_datetime
 
 from gigafibre.dispatch import status as job_status
@@ -65,7 +66,7 @@ def _end_read() -> None:
 
 
 def room() -> str:
-	return frappe.realtime.get_doctype_room("Dispatch Job")
+	return get_doctype_room("Dispatch Job")
 
 
 def _settings():
