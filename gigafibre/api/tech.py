@@ -11,7 +11,7 @@ from frappe import _
 from frappe.rate_limiter import rate_limit
 
 from gigafibre.auth.service import request_token
-from gigafibre.tech import workday
+from gigafibre.tech import checklist, workday
 from gigafibre.tech.links import technician_for_token
 
 REPLAY_TTL = 2 * 24 * 3600
@@ -97,12 +97,21 @@ def search_equipment(q: str) -> list[dict]:
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
 @rate_limit(limit=120, seconds=60)
-def link_equipment(name: str, equipment: str, client_id: str | None = None) -> dict:
+def link_equipment(name: str, equipment: str, row: str | None = None, client_id: str | None = None) -> dict:
+	"""Link a device to the job; with `row`, it is also the scan of that checklist item."""
 	technician = _technician()
 
 	def act():
 		doc = workday.own_job(technician, name)
+		if row:
+			if not frappe.db.exists("Service Equipment", equipment):
+				raise frappe.DoesNotExistError(_("Service Equipment {0} not found").format(equipment))
+			checklist.scan_row(
+				doc, row, frappe.db.get_value("Service Equipment", equipment, "equipment_type")
+			)
 		workday.link_equipment(doc, equipment)
+		if row:
+			checklist.scanned(doc.reload(), row, equipment, technician)
 		return workday.job_detail(doc.reload())
 
 	return _once(technician, client_id, act)
@@ -130,12 +139,15 @@ def create_equipment(
 	brand: str | None = None,
 	model: str | None = None,
 	mac_address: str | None = None,
+	row: str | None = None,
 	client_id: str | None = None,
 ) -> dict:
 	technician = _technician()
 
 	def act():
 		doc = workday.own_job(technician, name)
+		if row:
+			checklist.scan_row(doc, row, equipment_type or "Other")
 		values = {
 			"serial_number": serial_number,
 			"equipment_type": equipment_type,
@@ -144,6 +156,8 @@ def create_equipment(
 			"mac_address": mac_address,
 		}
 		created = workday.create_equipment(doc, values)
+		if row:
+			checklist.scanned(doc.reload(), row, created, technician)
 		return {**workday.job_detail(doc.reload()), "created": created}
 
 	return _once(technician, client_id, act)
@@ -151,8 +165,9 @@ def create_equipment(
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
 @rate_limit(limit=60, seconds=60)
-def upload_photo(name: str, client_id: str | None = None) -> dict:
-	"""A completion photo (multipart `photo`), attached privately to the job."""
+def upload_photo(name: str, row: str | None = None, client_id: str | None = None) -> dict:
+	"""A completion photo (multipart `photo`), attached privately to the job; with `row`, it is
+	also the photo of that checklist item."""
 	from gigafibre.vision import images
 
 	technician = _technician()
@@ -165,6 +180,8 @@ def upload_photo(name: str, client_id: str | None = None) -> dict:
 
 	def act():
 		doc = workday.own_job(technician, name)
+		if row:
+			checklist.photo_row(doc, row)
 		file = frappe.get_doc(
 			{
 				"doctype": "File",
@@ -175,6 +192,27 @@ def upload_photo(name: str, client_id: str | None = None) -> dict:
 				"content": data,
 			}
 		).insert(ignore_permissions=True)
+		if row:
+			checklist.photographed(doc.reload(), row, file.file_url, technician)
+			return {"file": file.name, **workday.job_detail(doc.reload())}
 		return {"file": file.name}
+
+	return _once(technician, client_id, act)
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(limit=240, seconds=60)
+def checklist_item(
+	name: str, row: str, value: float | None = None, done: bool | None = None, client_id: str | None = None
+) -> dict:
+	"""A checklist item of the job: a check ticked (`done`), a measurement entered (`value`, kept
+	even out of range; the answer says why it does not count), or any item cleared (`done=0`).
+	Photos and scans go through upload_photo and link_equipment with `row`."""
+	technician = _technician()
+
+	def act():
+		doc = workday.own_job(technician, name)
+		checklist.record(doc, row, technician, value=value, done=done)
+		return workday.job_detail(doc.reload())
 
 	return _once(technician, client_id, act)

@@ -59,7 +59,6 @@ JOB_FIELDS = [
 	"scheduled_start",
 	"scheduled_end",
 	"check_in_at",
-	"gps_on_site_at",
 	"modified",
 ]
 

@@ -100,10 +100,8 @@ INTEGRATIONS = (
 	Integration(
 		"traccar",
 		_("Traccar (vehicle positions)"),
-		("traccar_url",),
-		_(
-			"Set the Traccar URL and its user's email and password (or an API token) in Gigafibre Settings → Traccar, and run `bench --site <site> gigafibre-traccar-worker`."
-		),
+		("traccar_url", "traccar_token"),
+		_("Set the Traccar URL and token in Gigafibre Settings → Traccar."),
 	),
 )
 ANSWER_FIX = _(

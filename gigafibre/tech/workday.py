@@ -4,6 +4,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, get_datetime, now_datetime, nowdate
 
+from gigafibre.dispatch import checklist, templates
 from gigafibre.dispatch import status as job_status
 from gigafibre.equipment.identifiers import normalize_mac, normalize_serial
 from gigafibre.errors import InvalidValue
@@ -80,8 +81,6 @@ def job_detail(job) -> dict:
 		"subject": job.subject,
 		"status": job.status,
 		"next_statuses": [s for s in job_status.allowed_next(job.status) if s in TECH_STATUSES],
-		# Traccar saw the technician stay at the location: the page offers "Arrived" (never automatic).
-		"gps_on_site_at": job.get("gps_on_site_at"),
 		"job_type": job.job_type,
 		"priority": job.priority,
 		"job_types": job.meta.get_field("job_type").options.split("\n"),
@@ -112,6 +111,13 @@ def job_detail(job) -> dict:
 			],
 		},
 		"equipment": [equipment[n] for n in equipment_names if n in equipment],
+		# The job's checklist (from its Job Template), each row with why it is not done yet.
+		"checklist": [templates.row_state(row) for row in job.get("checklist") or []],
+		"missing": [m.message(_) for m in checklist.missing(job.get("checklist") or [])],
+		"equipment_to_bring": [
+			{"equipment_type": r.equipment_type, "item_name": r.item_name or r.item, "qty": r.qty}
+			for r in job.get("equipment_to_bring") or []
+		],
 	}
 
 

@@ -184,29 +184,6 @@
 		Completed: () => `<button class="primary" data-status="Completed">${esc(T.complete)}</button>`,
 	};
 
-	// Traccar saw the technician stay at the location while En route: offer "Arrived" (the normal
-	// check-in); the status never changes by itself. While En route, the job is re-read every 30 s.
-	const gpsArrived = (j) => j.status === "En Route" && !!j.gps_on_site_at && j.next_statuses.includes("On Site");
-	function gpsPrompt(j) {
-		if (!gpsArrived(j)) return "";
-		return `<div class="note gps-arrived"><p>${esc(T.gps_arrived)}</p>${statusButton["On Site"]()}</div>`;
-	}
-	setInterval(async () => {
-		const j = state.job;
-		if (state.view !== "job" || !j || j.status !== "En Route" || j.gps_on_site_at || !navigator.onLine) return;
-		try {
-			const fresh = await call("job", { name: j.name }, { get: true });
-			// re-drawn only when the GPS arrival is new: nothing the technician is typing is lost otherwise
-			if (fresh.gps_on_site_at && state.job && state.job.name === fresh.name && state.job.status === "En Route") {
-				state.job = fresh;
-				store.set(`job-${fresh.name}`, fresh);
-				if (state.view === "job") renderJob();
-			}
-		} catch (e) {
-			/* the next tick tries again */
-		}
-	}, 30000);
-
 	function options(list, labels, current) {
 		return list.map((v) => `<option value="${esc(v)}" ${v === current ? "selected" : ""}>${esc(labels[v] || v)}</option>`).join("");
 	}
@@ -221,9 +198,9 @@
 			<span class="muted">${esc(hhmm(j.window_start))}–${esc(hhmm(j.window_end))}</span></div>
 			<label>${esc(T.type)}<select id="job-type">${options(j.job_types, T.types, j.job_type)}</select></label>
 			<label>${esc(T.priority)}<select id="job-priority">${options(j.priorities, T.priorities, j.priority)}</select></label>
-			${gpsPrompt(j)}
-			<div class="actions">${j.next_statuses.filter((s) => !(s === "On Site" && gpsArrived(j))).map((s) => statusButton[s]()).join("")}</div>
+			<div class="actions">${j.next_statuses.map((s) => statusButton[s]()).join("")}</div>
 		</section>
+		${renderChecklist(j)}
 		<section class="card">
 			<h2>${esc(j.customer.customer_name || j.customer.name || "")}</h2>
 			<p>${esc(loc.address_line1)}${loc.address_line2 ? ", " + esc(loc.address_line2) : ""}<br>${esc(loc.city)} ${esc(loc.postal_code)}</p>
@@ -256,6 +233,102 @@
 		</section>`;
 	}
 
+	// ------------------------------------------------------------- the checklist (from the job's template)
+	// Shown as the server last said, with the technician's changes applied at once (the queue sends them).
+	const parseNumber = (v) => {
+		const text = String(v ?? "").trim().replace(/[\u2212\u2013]/g, "-").replace(",", ".").replace(/[\s\u00a0\u202f]/g, "");
+		return text === "" || !/^[-+]?(\d+\.?\d*|\.\d+)$/.test(text) ? NaN : Number(text);
+	};
+	const inRange = (r, v) => (r.min === null || v >= r.min) && (r.max === null || v <= r.max);
+	function rowOk(r) {
+		if (r.kind === "Photo") return r.has_photo;
+		if (r.kind === "Equipment Scan") return !!r.scanned_equipment;
+		if (r.kind === "Measurement") return r.done && r.value !== null && inRange(r, r.value);
+		return r.done;
+	}
+	const missingRows = (j) => (j.checklist || []).filter((r) => r.required && !rowOk(r));
+
+	function renderChecklist(j) {
+		const rows = j.checklist || [];
+		const bring = j.equipment_to_bring || [];
+		if (!rows.length && !bring.length) return "";
+		const left = missingRows(j).length;
+		const item = (r) => {
+			const ok = rowOk(r);
+			const req = r.required ? `<small>${esc(T.ck_required)}</small>` : `<small>${esc(T.ck_optional)}</small>`;
+			let body = "";
+			if (r.kind === "Check")
+				body = `<label class="tick"><input type="checkbox" data-ck-check="${esc(r.name)}" ${r.done ? "checked" : ""}><span>${esc(r.label)} ${req}</span></label>`;
+			else {
+				let control = "";
+				if (r.kind === "Measurement")
+					control = `<div class="measure"><input inputmode="decimal" data-ck-input="${esc(r.name)}" value="${r.done && r.value !== null ? esc(String(r.value).replace(".", ",")) : ""}" placeholder="${esc(r.range)}"><span>${esc(r.unit || "")}</span><button data-ck-measure="${esc(r.name)}">${esc(T.ck_record)}</button></div>
+						${r.range ? `<small>${esc(fmt(T.ck_expected, r.range))}</small>` : ""}
+						${r.done && r.value !== null && !inRange(r, r.value) ? `<small class="error">${esc(T.ck_out_of_range)}</small>` : ""}`;
+				if (r.kind === "Photo")
+					control = `<label class="btn" for="ck-photo-${esc(r.name)}">${esc(r.has_photo ? T.ck_photo_again : T.ck_photo)}</label>
+						<input id="ck-photo-${esc(r.name)}" data-ck-photo="${esc(r.name)}" type="file" accept="image/*" capture="environment" hidden>`;
+				if (r.kind === "Equipment Scan") {
+					const dev = (j.equipment || []).find((e) => e.name === r.scanned_equipment);
+					control = `${r.scanned_equipment ? `<small>${esc(dev ? dev.serial_number : r.scanned_equipment)}</small>` : ""}
+						<button data-ck-scan="${esc(r.name)}">${esc(r.scanned_equipment ? T.ck_scan_again : T.scan)}</button>
+						${r.equipment_type ? `<small>${esc(T.equipment_types[r.equipment_type] || r.equipment_type)}</small>` : ""}`;
+				}
+				body = `<div><b>${esc(r.label)}</b> ${req}</div>${control}`;
+			}
+			return `<li class="ck ${ok ? "ok" : "todo"}" data-row="${esc(r.name)}"><span class="mark">${ok ? "✓" : ""}</span><div class="ck-body">${body}</div></li>`;
+		};
+		return `<section class="card" id="checklist">
+			<div class="row"><h2>${esc(T.checklist)}</h2><span class="chip ${left ? "warn" : "s-completed"}">${esc(left ? fmt(T.ck_left, left) : T.ck_complete)}</span></div>
+			${rows.length ? `<ul class="checklist">${rows.map(item).join("")}</ul>` : ""}
+			${bring.length ? `<details id="bring"><summary>${esc(T.bring)} (${bring.length})</summary><ul class="bring">${bring.map((b) => `<li>${esc(b.qty)} × ${esc(b.item_name || T.equipment_types[b.equipment_type] || b.equipment_type || "")}</li>`).join("")}</ul></details>` : ""}
+		</section>`;
+	}
+
+	function checklistRow(name) {
+		return (state.job.checklist || []).find((r) => r.name === name);
+	}
+
+	function tick(rowName, done) {
+		const r = checklistRow(rowName);
+		if (!r) return;
+		r.done = done;
+		renderJob();
+		enqueue("checklist_item", { name: state.job.name, row: rowName, done: done ? 1 : 0 }, "checklist");
+	}
+
+	function measure(rowName) {
+		const r = checklistRow(rowName);
+		const input = document.querySelector(`[data-ck-input="${CSS.escape(rowName)}"]`);
+		const value = parseNumber(input && input.value);
+		if (!r || Number.isNaN(value)) return toast(T.ck_not_number, true);
+		r.done = true;
+		r.value = value;
+		renderJob();
+		if (!inRange(r, value)) toast(`${r.label} : ${T.ck_out_of_range} (${r.range})`, true);
+		enqueue("checklist_item", { name: state.job.name, row: rowName, value }, "checklist");
+	}
+
+	async function checklistPhoto(rowName, file) {
+		const name = state.job.name;
+		const body = new FormData();
+		body.append("photo", file);
+		body.append("name", name);
+		body.append("row", rowName);
+		toast(T.ck_sending);
+		try {
+			const result = await call("upload_photo", {}, { body });
+			if (result && result.name === name) {
+				state.job = result;
+				store.set(`job-${name}`, state.job);
+				if (state.view === "job") renderJob();
+			}
+			toast(T.sent);
+		} catch (e) {
+			toast(e.message, true);
+		}
+	}
+
 	// ------------------------------------------------------------- status
 	function position() {
 		return new Promise((resolve) => {
@@ -271,7 +344,16 @@
 
 	async function setStatus(status) {
 		const name = state.job.name;
-		if (status === "Completed") return completeSheet();
+		if (status === "Completed") {
+			const left = missingRows(state.job);
+			if (left.length) {
+				toast(fmt(T.ck_first, left.map((r) => r.label).join(", ")), true);
+				const card = $("#checklist");
+				if (card) card.scrollIntoView({ behavior: "smooth" });
+				return;
+			}
+			return completeSheet();
+		}
 		const args = { name, status };
 		if (status === "On Site") Object.assign(args, await position());
 		state.job.status = status; // shown at once; the queue sends it
@@ -357,10 +439,12 @@
 
 	function link(equipment, summary) {
 		const name = state.job.name;
+		const row = state.scanRow; // a checklist scan item, when the sheet was opened from one
 		state.job.equipment.push({ name: equipment, ...summary });
+		if (row && checklistRow(row)) checklistRow(row).scanned_equipment = equipment;
 		renderJob();
 		closeSheet();
-		enqueue("link_equipment", { name, equipment }, "link");
+		enqueue("link_equipment", row ? { name, equipment, row } : { name, equipment }, "link");
 	}
 
 	async function scan(file) {
@@ -422,7 +506,7 @@
 	function createView(values) {
 		const types = Object.keys(T.equipment_types);
 		$("#sheet-body").innerHTML = `<form id="create-form" novalidate>
-			<label>${esc(T.type)}<select name="equipment_type">${options(types, T.equipment_types, values.equipment_type || "ONT")}</select></label>
+			<label>${esc(T.type)}<select name="equipment_type">${options(types, T.equipment_types, values.equipment_type || scanType() || "ONT")}</select></label>
 			<label>${esc(T.brand)}<input name="brand" value="${esc(values.brand || "")}"></label>
 			<label>${esc(T.model)}<input name="model" value="${esc(values.model || "")}"></label>
 			<label>${esc(T.serial)}<input name="serial_number" value="${esc(values.serial_number || "")}" autocapitalize="characters"></label>
@@ -441,10 +525,12 @@
 				if (same) return showCreateError(`${T.existing}: ${same.serial_number}`, same);
 			}
 			const name = state.job.name;
+			const row = state.scanRow;
+			if (row && checklistRow(row)) checklistRow(row).scanned_equipment = "…";
 			state.job.equipment.push({ name: "…", serial_number: normalizeSerial(data.serial_number), mac_address: normalizeMac(data.mac_address), equipment_type: data.equipment_type, brand: data.brand, model: data.model });
 			renderJob();
 			closeSheet();
-			enqueue("create_equipment", { name, ...data }, "create");
+			enqueue("create_equipment", row ? { name, ...data, row } : { name, ...data }, "create");
 		};
 	}
 
@@ -477,7 +563,9 @@
 	function closeSheet() {
 		$("#sheet").hidden = true;
 		$("#sheet").innerHTML = "";
+		state.scanRow = null;
 	}
+	const scanType = () => (state.scanRow && checklistRow(state.scanRow) ? checklistRow(state.scanRow).equipment_type : null);
 	function toast(message, bad) {
 		const el = $("#toast");
 		el.textContent = message;
@@ -502,7 +590,14 @@
 			renderList();
 			refreshList();
 		} else if (t.dataset.status) setStatus(t.dataset.status);
-		else if (t.id === "add") addSheet();
+		else if (t.id === "add") {
+			state.scanRow = null;
+			addSheet();
+		}
+		else if (t.dataset.ckScan) {
+			addSheet();
+			state.scanRow = t.dataset.ckScan; // after addSheet: opening a sheet starts without one
+		} else if (t.dataset.ckMeasure) measure(t.dataset.ckMeasure);
 		else if (t.dataset.pick) {
 			const row = t.closest("li");
 			link(t.dataset.pick, { serial_number: row.querySelector("b").textContent });
@@ -517,6 +612,11 @@
 	document.addEventListener("change", (ev) => {
 		if (ev.target.id === "job-type") enqueue("update_job", { name: state.job.name, job_type: ev.target.value }, "type");
 		if (ev.target.id === "job-priority") enqueue("update_job", { name: state.job.name, priority: ev.target.value }, "priority");
+		if (ev.target.dataset.ckCheck) tick(ev.target.dataset.ckCheck, ev.target.checked);
+		if (ev.target.dataset.ckPhoto && ev.target.files[0]) checklistPhoto(ev.target.dataset.ckPhoto, ev.target.files[0]);
+	});
+	document.addEventListener("keydown", (ev) => {
+		if (ev.key === "Enter" && ev.target.dataset && ev.target.dataset.ckInput) measure(ev.target.dataset.ckInput);
 	});
 	window.addEventListener("online", () => {
 		renderPending();
