@@ -54,6 +54,7 @@ import json
 import os
 import pstats
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -606,13 +607,18 @@ def job_ids(names: list[str], day) -> list[str]:
 def work(site: str, processes: int, ids: list[str]) -> dict:
 	"""`processes` burst workers on this site's long queue until it is empty; wall time (worker
 	start-up included) and the span from the first job's start to the last one's end."""
-	start = time.perf_counter()
+	start, db_cpu, children = time.perf_counter(), server_cpu(), resource.getrusage(resource.RUSAGE_CHILDREN)
 	workers = [
 		subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker", "--site", site])
 		for _ in range(processes)
 	]
 	codes = [w.wait() for w in workers]
 	wall = time.perf_counter() - start
+	after = resource.getrusage(resource.RUSAGE_CHILDREN)
+	cpu = {
+		"workers_cpu": (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime),
+		"db_cpu": server_cpu() - db_cpu if db_cpu is not None else None,
+	}
 	if any(codes):
 		raise SystemExit(f"worker exit codes {codes}")
 	from frappe.utils.background_jobs import get_redis_conn
@@ -622,9 +628,26 @@ def work(site: str, processes: int, ids: list[str]) -> dict:
 	failed = [j.id for j in jobs if j.get_status() != "finished"]
 	if failed or len(jobs) != len(ids):
 		print(f"  ! jobs not finished: {failed[:5]} ({len(ids) - len(jobs)} gone from Redis): span = wall")
-		return {"wall": wall, "span": wall}
+		return {"wall": wall, "span": wall, **cpu}
 	span = (max(j.ended_at for j in jobs) - min(j.started_at for j in jobs)).total_seconds()
-	return {"wall": wall, "span": span}
+	return {"wall": wall, "span": span, **cpu}
+
+
+def server_cpu() -> float | None:
+	"""CPU seconds the local MariaDB server has used so far (None when it is not on this machine)."""
+	for pid in os.listdir("/proc"):
+		if not pid.isdigit():
+			continue
+		try:
+			with open(f"/proc/{pid}/comm") as comm:
+				if comm.read().strip() not in ("mariadbd", "mysqld"):
+					continue
+			with open(f"/proc/{pid}/stat") as stat:
+				fields = stat.read().rsplit(")", 1)[1].split()
+		except OSError:
+			continue
+		return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+	return None
 
 
 def worker_main() -> None:
@@ -822,6 +845,18 @@ def main() -> int:
 	print(f"| 1 worker, inv/s                 | {one_ips:.2f} |")
 	print(f"| 2 workers, inv/s                | {two_ips:.2f} |")
 	print(f"| speed-up 2 / 1                  | {two_ips / one_ips:.2f}x (goal >= 1.7x) |")
+	if one.get("db_cpu") is not None:
+		# Both workers and the database share this machine's cores: one invoice costs the CPU of
+		# its worker and of MariaDB, so the cores bound what any number of workers can reach.
+		per_invoice = (one["workers_cpu"] + one["db_cpu"]) / len(one_slice)
+		ceiling = os.cpu_count() / per_invoice
+		print(
+			f"| CPU per invoice, 1 worker       | {1000 * one['workers_cpu'] / len(one_slice):.0f} ms worker"
+			f" + {1000 * one['db_cpu'] / len(one_slice):.0f} ms MariaDB |"
+		)
+		print(
+			f"| {os.cpu_count()} cores' ceiling, inv/s        | {ceiling:.2f} (at most {ceiling / one_ips:.2f}x one worker) |"
+		)
 	print(
 		f"| month, 2 workers: {invoices:>6} invoices | {month['span'] / 60:.1f} min (wall {month['wall'] / 60:.1f}) |"
 	)

@@ -114,4 +114,34 @@ def doctor(context, no_calls) -> None:
 		raise SystemExit(1)
 
 
-commands = [oktopus_worker, modem_bridge, doctor]
+@click.command("gigafibre-traccar-worker")
+@pass_context
+def traccar_worker(context) -> None:
+	"""Run the Traccar worker: technicians' last positions, live map updates, geofenced arrivals."""
+	import logging
+	import signal
+	import threading
+
+	import frappe
+
+	from gigafibre.errors import ServiceError
+	from gigafibre.field.live import make_worker
+
+	site = get_site(context)
+	frappe.init(site=site)
+	frappe.connect()
+	logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+	stop = threading.Event()
+	for sig in (signal.SIGTERM, signal.SIGINT):
+		signal.signal(sig, lambda *_: stop.set())
+	try:
+		try:
+			worker = make_worker()
+		except ServiceError as err:
+			raise click.ClickException(str(err)) from err
+		worker.run(stop)  # reconnects with backoff until SIGTERM / Ctrl-C
+	finally:
+		frappe.destroy()
+
+
+commands = [oktopus_worker, modem_bridge, doctor, traccar_worker]

@@ -126,3 +126,16 @@ def technician_absent(technician: str, date: str | None = None, notify_customers
 	return plans.technician_absent(
 		technician, day.parse_date(date), notify_customers=frappe.utils.sbool(notify_customers)
 	)
+
+
+@frappe.whitelist(methods=["GET", "POST"])
+@rate_limit(limit=120, seconds=60)
+def breadcrumbs(technician: str, date: str | None = None) -> list[dict]:
+	"""The technician's GPS route on `date` (site-local day, today when empty), read from Traccar:
+	[{lat, lon, at, speed_kmh}], oldest first. 503 when Traccar is not configured or not answering."""
+	_allow("read")
+	from gigafibre.field import live
+
+	if not frappe.db.exists("Technician", technician):
+		raise frappe.DoesNotExistError(_("Technician {0} does not exist.").format(technician))
+	return live.breadcrumbs(technician, day.parse_date(date))

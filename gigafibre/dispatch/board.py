@@ -25,6 +25,8 @@ def job_card(job) -> dict:
 		"window_end": iso(get_datetime(job.window_end)) if job.window_end else None,
 		"scheduled_start": iso(get_datetime(job.scheduled_start)) if job.scheduled_start else None,
 		"scheduled_end": iso(get_datetime(job.scheduled_end)) if job.scheduled_end else None,
+		# the technician's GPS stayed at the location while En Route: "on site (GPS)" on the board
+		"gps_on_site_at": iso(get_datetime(job.gps_on_site_at)) if job.get("gps_on_site_at") else None,
 	}
 
 

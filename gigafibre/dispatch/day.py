@@ -59,6 +59,7 @@ JOB_FIELDS = [
 	"scheduled_start",
 	"scheduled_end",
 	"check_in_at",
+	"gps_on_site_at",
 	"modified",
 ]
 

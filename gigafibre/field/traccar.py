@@ -244,18 +244,20 @@ class TraccarSocket:
 		from websockets.exceptions import InvalidStatus, WebSocketException
 		from websockets.sync.client import connect
 
+		options = {
+			"additional_headers": {"Cookie": f"{SESSION_COOKIE}={cookie}"} if cookie else None,
+			"open_timeout": timeout,
+			"close_timeout": min(timeout, 5.0),
+			"max_size": 8 * 1024 * 1024,  # the first message holds every device's position
+			"compression": None,
+			# keepalive pings (websockets >= 14) and no proxy from the environment (>= 15)
+			"ping_interval": ping_interval,
+			"ping_timeout": ping_interval,
+			"proxy": None,
+		}
+		accepted = _connect_parameters(connect)
 		try:
-			self.connection = connect(
-				url,
-				additional_headers={"Cookie": f"{SESSION_COOKIE}={cookie}"} if cookie else None,
-				open_timeout=timeout,
-				close_timeout=min(timeout, 5.0),
-				ping_interval=ping_interval,
-				ping_timeout=ping_interval,
-				max_size=8 * 1024 * 1024,  # the first message holds every device's position
-				compression=None,
-				proxy=None,
-			)
+			self.connection = connect(url, **{k: v for k, v in options.items() if k in accepted})
 		except InvalidStatus as err:
 			status = err.response.status_code
 			error = ServiceError(
@@ -294,10 +296,23 @@ class TraccarSocket:
 		self.close()
 
 
+def _connect_parameters(connect) -> frozenset[str]:
+	import inspect
+
+	return frozenset(inspect.signature(connect).parameters)
+
+
 def device_index(devices: Iterable[dict]) -> dict[str, int]:
 	"""Traccar's numeric id for each way a technician's `traccar_device_id` may name a device: its
-	numeric id and its unique identifier (IMEI, or the phone app's identifier)."""
+	unique identifier (IMEI, or the phone app's identifier — what Traccar's screens show), else its
+	numeric id. An identifier that is also another device's numeric id means the identifier."""
+	devices = list(devices)
 	index: dict[str, int] = {}
+	for device in devices:
+		try:
+			index[str(int(device["id"]))] = int(device["id"])
+		except (KeyError, TypeError, ValueError):
+			continue
 	for device in devices:
 		try:
 			device_id = int(device["id"])
@@ -305,9 +320,4 @@ def device_index(devices: Iterable[dict]) -> dict[str, int]:
 			continue
 		if device.get("uniqueId"):
 			index[str(device["uniqueId"]).strip()] = device_id
-	for device in devices:
-		try:
-			index[str(int(device["id"]))] = int(device["id"])
-		except (KeyError, TypeError, ValueError):
-			continue
 	return index

@@ -24,6 +24,7 @@ from typing import Protocol
 from gigafibre.errors import ServiceError
 from gigafibre.field.positions import ArrivalDetector, PublishThrottle, Target, backoff_delays
 from gigafibre.field.traccar import Position, TraccarClient, device_index
+from gigafibre.i18n import _
 
 log = logging.getLogger(__name__)
 

@@ -100,8 +100,10 @@ INTEGRATIONS = (
 	Integration(
 		"traccar",
 		_("Traccar (vehicle positions)"),
-		("traccar_url", "traccar_token"),
-		_("Set the Traccar URL and token in Gigafibre Settings → Traccar."),
+		("traccar_url",),
+		_(
+			"Set the Traccar URL and its user's email and password (or an API token) in Gigafibre Settings → Traccar, and run `bench --site <site> gigafibre-traccar-worker`."
+		),
 	),
 )
 ANSWER_FIX = _(

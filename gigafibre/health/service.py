@@ -200,6 +200,21 @@ def _modem_bridge(doc):
 	return client.check, client.close
 
 
+def _traccar(doc):
+	from gigafibre.field.traccar import TraccarClient
+
+	user = (doc.get("traccar_user") or "").strip()
+	client = TraccarClient(
+		doc.traccar_url,
+		user or None,
+		doc.get_password("traccar_password", raise_exception=False) if user else None,
+		doc.get_password("traccar_token", raise_exception=False) if doc.get("traccar_token") else None,
+		timeout=PROBE_TIMEOUT_S,
+		retries=0,
+	)
+	return client.login, client.close
+
+
 PROBES = {
 	"stripe": _stripe,
 	"twilio": _twilio,
@@ -207,13 +222,14 @@ PROBES = {
 	"genieacs": _genieacs,
 	"oktopus": _oktopus,
 	"modem_bridge": _modem_bridge,
+	"traccar": _traccar,
 }
 
 
 def _has_traccar_client() -> bool:
 	import importlib.util
 
-	return importlib.util.find_spec("gigafibre.network.traccar") is not None
+	return importlib.util.find_spec("gigafibre.field.traccar") is not None
 
 
 def oktopus_worker_state() -> str | None:

@@ -50,6 +50,7 @@ def page_messages(_: Callable[[str], str]) -> dict:
 		"serial_required": _("Serial number is required."),
 		"mac_invalid": _("MAC address: 12 hexadecimal digits."),
 		"gps_wait": _("Getting your position…"),
+		"gps_arrived": _("Your GPS shows you at the service location. Tap Arrived to check in."),
 		"error": _("Something went wrong"),
 		"checklist": _("Checklist"),
 		"ck_required": _("Required"),

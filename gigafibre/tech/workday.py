@@ -81,6 +81,8 @@ def job_detail(job) -> dict:
 		"subject": job.subject,
 		"status": job.status,
 		"next_statuses": [s for s in job_status.allowed_next(job.status) if s in TECH_STATUSES],
+		# Traccar saw the technician stay at the location: the page offers "Arrived" (never automatic).
+		"gps_on_site_at": job.get("gps_on_site_at"),
 		"job_type": job.job_type,
 		"priority": job.priority,
 		"job_types": job.meta.get_field("job_type").options.split("\n"),

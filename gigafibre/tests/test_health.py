@@ -51,6 +51,8 @@ CLEARED = {
 	"modem_bridge_token": "",
 	"traccar_url": "",
 	"traccar_token": "",
+	"traccar_user": "",
+	"traccar_password": "",
 	"docuseal_url": "",
 	"docuseal_api_key": "",
 	"docuseal_template_id": 0,

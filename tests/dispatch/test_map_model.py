@@ -13,7 +13,13 @@ def job(name, lat=45.5, lon=-73.6, **fields):
 
 
 def tech(name, **fields):
-	return {"name": name, "full_name": name.title(), "home_latitude": 45.40, "home_longitude": -73.50, **fields}
+	return {
+		"name": name,
+		"full_name": name.title(),
+		"home_latitude": 45.40,
+		"home_longitude": -73.50,
+		**fields,
+	}
 
 
 def build(jobs, techs, today=True):
@@ -32,12 +38,20 @@ def test_route_in_scheduled_order_from_home():
 		job("J3", 45.53, -73.61, technician="T1", scheduled_start=datetime(2026, 12, 2, 14)),
 		job("J1", 45.51, -73.62, technician="T1", scheduled_start=datetime(2026, 12, 2, 8, 30)),
 		job("J2", 45.52, -73.63, technician="T1", scheduled_start="2026-12-02 11:00:00"),
-		job("J4", 45.54, -73.64, technician="T1", window_start=datetime(2026, 12, 2, 9)),  # not scheduled: last
+		job(
+			"J4", 45.54, -73.64, technician="T1", window_start=datetime(2026, 12, 2, 9)
+		),  # not scheduled: last
 	]
 	out = build(jobs, [tech("T1")], today=False)
 	(t1,) = out["technicians"]
 	assert t1["jobs"] == ["J1", "J2", "J3", "J4"]
-	assert t1["route"] == [[45.40, -73.50], [45.51, -73.62], [45.52, -73.63], [45.53, -73.61], [45.54, -73.64]]
+	assert t1["route"] == [
+		[45.40, -73.50],
+		[45.51, -73.62],
+		[45.52, -73.63],
+		[45.53, -73.61],
+		[45.54, -73.64],
+	]
 	assert [(j["name"], j["order"]) for j in out["jobs"]] == [("J1", 1), ("J2", 2), ("J3", 3), ("J4", 4)]
 	assert t1["where"] == "home" and (t1["lat"], t1["lon"]) == (45.40, -73.50)
 
@@ -47,7 +61,9 @@ def test_today_with_a_live_position_the_route_starts_there_and_skips_the_complet
 		job("J1", 45.51, -73.62, technician="T1", status="Completed", scheduled_start="2026-12-02 08:00:00"),
 		job("J2", 45.52, -73.63, technician="T1", status="En Route", scheduled_start="2026-12-02 10:00:00"),
 	]
-	live = tech("T1", last_latitude=45.515, last_longitude=-73.625, last_position_at=NOW - timedelta(minutes=2))
+	live = tech(
+		"T1", last_latitude=45.515, last_longitude=-73.625, last_position_at=NOW - timedelta(minutes=2)
+	)
 	(t1,) = build(jobs, [live])["technicians"]
 	assert t1["where"] == "live"
 	assert t1["route"] == [[45.515, -73.625], [45.52, -73.63]]

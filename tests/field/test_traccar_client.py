@@ -136,3 +136,5 @@ def test_parsing():
 	with pytest.raises(ServiceError):
 		parse_update("not json")
 	assert device_index([{"id": 7, "uniqueId": "IMEI7"}, {"id": "x"}]) == {"IMEI7": 7, "7": 7}
+	# the identifier people see wins over another device's numeric id
+	assert device_index([{"id": 1, "uniqueId": "2"}, {"id": 2, "uniqueId": "A"}])["2"] == 1

@@ -184,6 +184,29 @@
 		Completed: () => `<button class="primary" data-status="Completed">${esc(T.complete)}</button>`,
 	};
 
+	// Traccar saw the technician stay at the location while En route: offer "Arrived" (the normal
+	// check-in); the status never changes by itself. While En route, the job is re-read every 30 s.
+	const gpsArrived = (j) => j.status === "En Route" && !!j.gps_on_site_at && j.next_statuses.includes("On Site");
+	function gpsPrompt(j) {
+		if (!gpsArrived(j)) return "";
+		return `<div class="note gps-arrived"><p>${esc(T.gps_arrived)}</p>${statusButton["On Site"]()}</div>`;
+	}
+	setInterval(async () => {
+		const j = state.job;
+		if (state.view !== "job" || !j || j.status !== "En Route" || j.gps_on_site_at || !navigator.onLine) return;
+		try {
+			const fresh = await call("job", { name: j.name }, { get: true });
+			// re-drawn only when the GPS arrival is new: nothing the technician is typing is lost otherwise
+			if (fresh.gps_on_site_at && state.job && state.job.name === fresh.name && state.job.status === "En Route") {
+				state.job = fresh;
+				store.set(`job-${fresh.name}`, fresh);
+				if (state.view === "job") renderJob();
+			}
+		} catch (e) {
+			/* the next tick tries again */
+		}
+	}, 30000);
+
 	function options(list, labels, current) {
 		return list.map((v) => `<option value="${esc(v)}" ${v === current ? "selected" : ""}>${esc(labels[v] || v)}</option>`).join("");
 	}
@@ -198,7 +221,8 @@
 			<span class="muted">${esc(hhmm(j.window_start))}–${esc(hhmm(j.window_end))}</span></div>
 			<label>${esc(T.type)}<select id="job-type">${options(j.job_types, T.types, j.job_type)}</select></label>
 			<label>${esc(T.priority)}<select id="job-priority">${options(j.priorities, T.priorities, j.priority)}</select></label>
-			<div class="actions">${j.next_statuses.map((s) => statusButton[s]()).join("")}</div>
+			${gpsPrompt(j)}
+			<div class="actions">${j.next_statuses.filter((s) => !(s === "On Site" && gpsArrived(j))).map((s) => statusButton[s]()).join("")}</div>
 		</section>
 		${renderChecklist(j)}
 		<section class="card">
