@@ -113,7 +113,9 @@
 				);
 			}
 			const missing = (this.data && this.data.missing_coordinates) || [];
-			if (missing.length) {
+			if (missing.length === 1) {
+				lines.push(__("One job has no coordinates and is not on the map."));
+			} else if (missing.length) {
 				lines.push(__("{0} jobs have no coordinates and are not on the map.", [missing.length]));
 			}
 			this.note.innerHTML = lines.map(escape_html).join("<br>");
