@@ -26,6 +26,7 @@ TARGET_FIELDS = ("name", "host", "vendor", "community", "port", "timeout", "retr
 REALTIME_EVENT = "gigafibre_network"
 EPISODES_CACHE = "gigafibre:olt_optical_episodes"
 EPISODES_TTL_S = 24 * 3600
+READINGS_CACHE = "gigafibre:olt_latest_readings"
 
 
 def parse_targets(raw) -> tuple[list[OltTarget], list[str]]:
@@ -105,6 +106,7 @@ def poll_olts() -> dict:
 		],
 	}
 	frappe.publish_realtime(REALTIME_EVENT, message)
+	store_readings(polls, frappe.utils.now_datetime().isoformat())
 	events = raise_alarm_events(polls, rx_low)
 	return {
 		"olts": len(polls),
@@ -113,6 +115,36 @@ def poll_olts() -> dict:
 		"errors": len(failed) + len(problems),
 		"events": events,
 	}
+
+
+def merge_readings(memory: dict | None, polls, stamp: str) -> dict:
+	"""The latest reading of every ONU, by OLT: {olt: {"at": ISO, "onus": [[pon, onu, status, rx]]}}.
+	An OLT that did not answer keeps its previous poll (with its time). Pure."""
+	memory = dict(memory or {})
+	for poll in polls:
+		if poll.ok:
+			memory[poll.olt] = {
+				"at": stamp,
+				"onus": [[o.pon_port, o.onu_id, o.status, o.rx_dbm] for o in poll.onus],
+			}
+	return memory
+
+
+def store_readings(polls, stamp: str) -> None:
+	"""Keep the last poll's ONU readings for the ONU Optical Levels report (Redis, like the
+	episodes: live state, not database rows; gone a day after the last poll)."""
+	import frappe
+
+	memory = frappe.cache.get_value(READINGS_CACHE, expires=True)
+	frappe.cache.set_value(
+		READINGS_CACHE, merge_readings(memory, polls, stamp), expires_in_sec=EPISODES_TTL_S
+	)
+
+
+def latest_readings() -> dict:
+	import frappe
+
+	return frappe.cache.get_value(READINGS_CACHE, expires=True) or {}
 
 
 def rx_threshold(raw) -> float:

@@ -1,0 +1,218 @@
+"""MRR and ARR by month, with the movements that make the difference from one month to the next.
+
+MRR of a month = the sum, over the Gigafibre subscriptions (those with a Service Location) active
+on the month's last day (start date on or before it, no end date or an end date on or after it),
+of their monthly lines: qty x Contracted Monthly Rate (Subscription Plan Detail `gigafibre_rate`;
+an empty rate is the plan's selling price) as they stood that day. The lines of a past day come
+from the Subscription Change records: the `monthly_after` of the last change on or before that
+day, else the `monthly_before` of the first change after it, else today's lines. A suspended
+location's subscription counts: it is still billed. ARR = 12 x MRR.
+
+Movements compare each subscriber's MRR month-end over month-end; a subscriber is a Service
+Location, so an address that cancels and later subscribes again (a new subscription) is
+*reactivated*, not new: new = 0 -> >0 for the first time (its first subscription's first
+month-end), reactivated = 0 -> >0 after having been >0, expansion = up, contraction = down and
+still >0, churned = >0 -> 0. Opening + new + reactivated + expansion - contraction - churned =
+closing. Churn rate = subscribers churned / subscribers at the opening; revenue churn = (churned
++ contraction) / opening MRR; ARPU = closing MRR / subscribers at the closing.
+
+One statement: the month-ends x subscriptions join, the change segments (window functions) and
+the transitions are computed by the database (indexes: Subscription.start_date/end_date,
+Subscription Change.subscription, Subscription Plan Detail.parent).
+"""
+
+import frappe
+from frappe import _
+
+from gigafibre.reports import filters as common
+from gigafibre.reports import kpi
+
+
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	rows = monthly(filters)
+	return columns(), rows, None, chart(rows), summary(rows)
+
+
+def columns() -> list[dict]:
+	money = {"fieldtype": "Currency", "width": 120}
+	return [
+		{"fieldname": "month", "label": _("Month"), "fieldtype": "Date", "width": 100},
+		{"fieldname": "opening_mrr", "label": _("Opening MRR"), **money},
+		{"fieldname": "new_mrr", "label": _("New"), **money},
+		{"fieldname": "reactivated_mrr", "label": _("Reactivated"), **money},
+		{"fieldname": "expansion_mrr", "label": _("Expansion"), **money},
+		{"fieldname": "contraction_mrr", "label": _("Contraction"), **money},
+		{"fieldname": "churned_mrr", "label": _("Churned"), **money},
+		{"fieldname": "mrr", "label": _("MRR"), **money},
+		{"fieldname": "arr", "label": _("ARR"), **money},
+		{"fieldname": "subscribers", "label": _("Subscribers"), "fieldtype": "Int", "width": 100},
+		{"fieldname": "new", "label": _("New Subscribers"), "fieldtype": "Int", "width": 100},
+		{"fieldname": "reactivated", "label": _("Reactivated Subscribers"), "fieldtype": "Int", "width": 100},
+		{"fieldname": "churned", "label": _("Churned Subscribers"), "fieldtype": "Int", "width": 100},
+		{"fieldname": "churn_rate", "label": _("Churn Rate (%)"), "fieldtype": "Percent", "width": 100},
+		{"fieldname": "revenue_churn", "label": _("Revenue Churn (%)"), "fieldtype": "Percent", "width": 100},
+		{"fieldname": "arpu", "label": _("ARPU"), **money},
+	]
+
+
+SQL = """
+with months as ({months}),
+base as (
+	select d.parent as sub, sum(d.qty * coalesce(nullif(d.gigafibre_rate, 0), ip.rate, 0)) as mrr
+	from `tabSubscription Plan Detail` d
+	join `tabSubscription Plan` p on p.name = d.plan
+	left join (
+		select item_code, price_list, max(price_list_rate) as rate from `tabItem Price`
+		where selling = 1 group by item_code, price_list
+	) ip on ip.item_code = p.item and ip.price_list = p.price_list
+	where d.parenttype = 'Subscription' and d.parentfield = 'plans'
+	group by d.parent
+),
+seg as (
+	select subscription as sub, effective_date as f, monthly_before, monthly_after,
+		lead(effective_date) over w as t, row_number() over w as rn
+	from `tabSubscription Change`
+	where change_type != 'Cancellation' and docstatus < 2
+	window w as (partition by subscription order by effective_date, creation, name)
+),
+subs as (
+	select s.name, s.gigafibre_service_location as k, s.start_date, s.end_date
+	from `tabSubscription` s
+	join `tabCustomer` c on c.name = s.party
+	where s.party_type = 'Customer' and s.gigafibre_service_location is not null
+		and s.company = %(company)s and s.start_date <= %(last)s
+		and (s.end_date is null or s.end_date >= %(first)s) {conditions}
+),
+firsts as (
+	select s2.gigafibre_service_location as k, min(last_day(s2.start_date)) as first_end
+	from `tabSubscription` s2
+	where s2.gigafibre_service_location in (select k from subs)
+		and (s2.end_date is null or s2.end_date >= last_day(s2.start_date))
+	group by s2.gigafibre_service_location
+),
+t as (
+	select subs.k, months.idx,
+		sum(coalesce(a.monthly_after, b.monthly_before, base.mrr, 0)) as mrr
+	from subs
+	join months on subs.start_date <= months.m and (subs.end_date is null or subs.end_date >= months.m)
+	left join base on base.sub = subs.name
+	left join seg a on a.sub = subs.name and a.f <= months.m and (a.t is null or a.t > months.m)
+	left join seg b on b.sub = subs.name and b.rn = 1 and b.f > months.m
+	group by subs.k, months.idx
+	having mrr > 0
+),
+g as (
+	select k, idx, sum(cur) as cur, sum(prev) as prev from (
+		select k, idx, mrr as cur, 0 as prev from t
+		union all
+		select k, idx + 1, 0, mrr from t
+	) u
+	where idx between 1 and %(n)s
+	group by k, idx
+)
+select months.m as month,
+	sum(g.prev) as opening_mrr,
+	sum(g.cur) as mrr,
+	sum(case when g.prev = 0 and g.cur > 0 and f.first_end >= months.m then g.cur else 0 end) as new_mrr,
+	sum(case when g.prev = 0 and g.cur > 0 and f.first_end < months.m then g.cur else 0 end) as reactivated_mrr,
+	sum(case when g.prev > 0 and g.cur > g.prev then g.cur - g.prev else 0 end) as expansion_mrr,
+	sum(case when g.cur > 0 and g.cur < g.prev then g.prev - g.cur else 0 end) as contraction_mrr,
+	sum(case when g.prev > 0 and g.cur = 0 then g.prev else 0 end) as churned_mrr,
+	sum(g.cur > 0) as subscribers,
+	sum(g.prev > 0) as opening_subscribers,
+	sum(g.prev = 0 and g.cur > 0 and f.first_end >= months.m) as new,
+	sum(g.prev = 0 and g.cur > 0 and f.first_end < months.m) as reactivated,
+	sum(g.prev > 0 and g.cur = 0) as churned
+from months
+left join g on g.idx = months.idx
+left join firsts f on f.k = g.k
+where months.idx >= 1
+group by months.idx, months.m
+order by months.idx
+"""
+
+
+def monthly(filters) -> list[dict]:
+	start, end = common.date_range(filters)
+	ends = common.month_grid(start, end)
+	values = {
+		"company": common.company(filters),
+		"first": ends[0],
+		"last": ends[-1],
+		"n": len(ends) - 1,
+	}
+	conditions = common.customer_group_condition(filters, "c", values)
+	if filters.get("plan"):
+		values["plan"] = filters.plan
+		conditions += (
+			" and exists (select 1 from `tabSubscription Plan Detail` pd where pd.parent = s.name"
+			" and pd.parenttype = 'Subscription' and pd.plan = %(plan)s)"
+		)
+	if filters.get("customer"):
+		values["customer"] = filters.customer
+		conditions += " and s.party = %(customer)s"
+	sql = SQL.format(months=common.months_sql(ends), conditions=conditions)
+	rows = frappe.db.sql(sql, values, as_dict=True)
+	for row in rows:
+		for key in (
+			"opening_mrr",
+			"mrr",
+			"new_mrr",
+			"reactivated_mrr",
+			"expansion_mrr",
+			"contraction_mrr",
+			"churned_mrr",
+		):
+			row[key] = float(row[key] or 0)
+		for key in ("subscribers", "opening_subscribers", "new", "reactivated", "churned"):
+			row[key] = int(row[key] or 0)
+		row.arr = 12 * row.mrr
+		row.churn_rate = kpi.ratio(row.churned, row.opening_subscribers)
+		row.revenue_churn = kpi.ratio(row.churned_mrr + row.contraction_mrr, row.opening_mrr)
+		row.arpu = round(row.mrr / row.subscribers, 2) if row.subscribers else None
+	return rows
+
+
+def chart(rows: list[dict]) -> dict | None:
+	if not rows:
+		return None
+	return {
+		"data": {
+			"labels": [frappe.utils.formatdate(r.month, "MMM yyyy") for r in rows],
+			"datasets": [
+				{"name": _("MRR"), "chartType": "line", "values": [r.mrr for r in rows]},
+				{
+					"name": _("New"),
+					"chartType": "bar",
+					"values": [r.new_mrr + r.reactivated_mrr for r in rows],
+				},
+				{"name": _("Expansion"), "chartType": "bar", "values": [r.expansion_mrr for r in rows]},
+				{
+					"name": _("Churned"),
+					"chartType": "bar",
+					"values": [-(r.churned_mrr + r.contraction_mrr) for r in rows],
+				},
+			],
+		},
+		"type": "axis-mixed",
+		"fieldtype": "Currency",
+	}
+
+
+def summary(rows: list[dict]) -> list[dict]:
+	if not rows:
+		return []
+	last = rows[-1]
+	return [
+		{"label": _("MRR"), "value": last.mrr, "datatype": "Currency", "indicator": "Blue"},
+		{"label": _("ARR"), "value": last.arr, "datatype": "Currency", "indicator": "Blue"},
+		{"label": _("Subscribers"), "value": last.subscribers, "datatype": "Int"},
+		{"label": _("ARPU"), "value": last.arpu or 0, "datatype": "Currency"},
+		{
+			"label": _("Churn Rate (%)"),
+			"value": last.churn_rate or 0,
+			"datatype": "Percent",
+			"indicator": "Red",
+		},
+	]

@@ -1,0 +1,3 @@
+frappe.query_reports["ONU Optical Levels"] = {
+	filters: [{ fieldname: "olt", label: __("OLT"), fieldtype: "Data" }],
+};
