@@ -343,3 +343,27 @@ def test_offline_actions_queue_then_replay_in_order_once(page, server):
 	assert sent == ["link_equipment", "set_status"]
 	assert len({a["client_id"] for n, a in server.calls if n in ("set_status", "link_equipment")}) == 2
 	assert page.is_hidden("#pending")
+
+
+def test_gps_arrival_offers_arrived_and_never_changes_the_status_by_itself(page, server):
+	job = next(j for j in server.jobs if j["name"] == "DJ-1")
+	job["status"] = "En Route"
+	job["gps_on_site_at"] = "2026-11-25 09:04:00"
+	page.evaluate(
+		"window.__tech.state.jobs.forEach((j) => { if (j.name === 'DJ-1') j.status = 'En Route'; })"
+	)
+	open_first_job(page)
+	prompt = page.wait_for_selector(".gps-arrived")
+	assert prompt.inner_text().startswith("Votre GPS vous situe au lieu de service.")
+	assert page.locator("button[data-status='On Site']").count() == 1  # the prompt's, not a second one
+	assert page.inner_text(".gps-arrived button") == "Arrivé"
+	page.wait_for_timeout(300)
+	assert calls(server, "set_status") == []  # nothing happens until the technician taps
+	page.context.grant_permissions(["geolocation"])
+	page.context.set_geolocation({"latitude": 45.5252, "longitude": -73.5823})
+	page.click(".gps-arrived button")
+	page.wait_for_function("document.querySelectorAll('.gps-arrived').length === 0")
+	page.wait_for_timeout(500)
+	sent = calls(server, "set_status")
+	assert [(a["name"], a["status"]) for a in sent] == [("DJ-1", "On Site")]
+	assert float(sent[0]["latitude"]) == 45.5252  # the usual GPS check-in
