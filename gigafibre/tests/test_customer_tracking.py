@@ -172,6 +172,13 @@ class TestCustomerTracking(SmsTestCase):
 		job.save()
 		self.assertEqual(len(self.texts()), 1)
 
+	def test_an_english_customer_is_texted_in_english(self):
+		frappe.db.set_value("Customer", self.customer, "language", "en")
+		self.status(self.job(), "En Route")
+		body = self.texts()[0][1]
+		self.assertTrue(body.startswith("Gigafibre: Émilie, your technician, is on the way"), body)
+		self.assertRegex(body, r"around \d{1,2}:\d{2} (AM|PM)")
+
 	def test_a_stop_customer_gets_no_text(self):
 		job = self.job(location=self.stop_location)
 		self.status(job, "En Route")
