@@ -5,7 +5,7 @@ from typing import ClassVar
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import add_to_date, now_datetime
+from frappe.utils import add_to_date, get_datetime, now_datetime, nowdate
 
 from gigafibre.tech import links
 from gigafibre.tech.workday import CheckInTooFar
@@ -35,10 +35,11 @@ class TestTechPage(SmsTestCase):
 				{"contact_name": "Marie Tremblay", "contact_role": "Propriétaire", "phone": "438 555 0101"}
 			],
 		)
-		now = now_datetime()
-		cls.later = cls.make_job(cls.tech.name, add_to_date(now, hours=2), "Installation B")
-		cls.first = cls.make_job(cls.tech.name, add_to_date(now, hours=1), "Installation A")
-		cls.foreign = cls.make_job(cls.other.name, now, "Pas à moi")
+		# Fixed hours of today, not "in an hour": late in the evening that would be tomorrow.
+		morning = get_datetime(f"{nowdate()} 09:00:00")
+		cls.later = cls.make_job(cls.tech.name, add_to_date(morning, hours=2), "Installation B")
+		cls.first = cls.make_job(cls.tech.name, add_to_date(morning, hours=1), "Installation A")
+		cls.foreign = cls.make_job(cls.other.name, morning, "Pas à moi")
 		cls.token = links.issue_link(cls.tech.name)[0]
 
 	def tearDown(self):
