@@ -27,6 +27,7 @@ from gigafibre.field.traccar import Position, TraccarClient, device_index
 from gigafibre.i18n import _
 
 log = logging.getLogger(__name__)
+MAP_MIN_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,11 @@ class TraccarWorker:
 							)
 					else:
 						silent_since = now
-						if update.devices or now - self._mapped_at > self.refresh_seconds:
+						# a device added or renamed in Traccar shows in a "devices" message (so do status changes,
+						# often: at most one re-read per MAP_MIN_SECONDS); a Technician edited in the desk, in
+						# the periodic re-read
+						age = now - self._mapped_at
+						if age > self.refresh_seconds or (update.devices and age > MAP_MIN_SECONDS):
 							self.refresh_mapping()
 						for position in update.positions:
 							self.handle(position)

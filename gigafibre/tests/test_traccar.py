@@ -187,9 +187,9 @@ class TestTraccar(FrappeTestCase):
 
 		def feed():
 			try:
-				if not self.peer.wait_sockets(1, 10):
-					return
-				time.sleep(0.3)  # the worker reads /api/positions after opening the socket
+				deadline = time.monotonic() + 10
+				while not worker.state.connected and time.monotonic() < deadline:
+					time.sleep(0.02)  # connected: the socket is open and /api/positions read
 				for lat, lon, at in positions:
 					self.peer.push(self.peer.position(self.device, lat, lon, at))
 				deadline = time.monotonic() + 10

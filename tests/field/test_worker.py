@@ -87,7 +87,7 @@ def test_maps_devices_by_unique_id_or_numeric_id_and_keeps_the_latest(peer):
 		assert wait_for(
 			lambda: "TECH-A" in store.last
 		)  # the catch-up (socket's first message, /api/positions)
-		assert peer.wait_sockets(1)
+		assert wait_for(lambda: worker.state.connected)  # after its catch-up read
 		peer.push(peer.position(2, 45.60, -73.60, T0 + timedelta(seconds=1), speed_kmh=36))
 		peer.push(peer.position(3, 45.0, -73.0, T0))  # a device nobody carries
 		assert wait_for(lambda: "TECH-B" in store.last)
@@ -102,7 +102,7 @@ def test_throttles_per_technician_and_keeps_the_latest(peer):
 	worker = make_worker(peer, store, publish_seconds=0.5)
 	thread, ev = run(worker)
 	try:
-		assert peer.wait_sockets(1)
+		assert wait_for(lambda: worker.state.connected)  # after its catch-up read
 		for i in range(10):
 			peer.push(peer.position(1, 45.5 + i / 10000, -73.56, T0 + timedelta(seconds=i)))
 			time.sleep(0.02)
@@ -121,7 +121,7 @@ def test_restart_mid_stream_reconnects_and_loses_nothing(peer):
 	worker = make_worker(peer, store, publish_seconds=0.1)
 	thread, ev = run(worker)
 	try:
-		assert peer.wait_sockets(1)
+		assert wait_for(lambda: worker.state.connected)  # after its catch-up read
 		peer.push(peer.position(1, 45.51, -73.51, T0))
 		assert wait_for(lambda: "TECH-1" in store.last)
 		peer.stop()  # Traccar goes down mid-stream; devices report meanwhile once it is back
@@ -175,7 +175,7 @@ def test_geofenced_arrival_once_after_the_dwell(peer):
 	worker = make_worker(peer, store, dwell=timedelta(minutes=2), radius_m=150, target_seconds=0)
 	thread, ev = run(worker)
 	try:
-		assert peer.wait_sockets(1)
+		assert wait_for(lambda: worker.state.connected)  # after its catch-up read
 		peer.push(peer.position(1, 45.52, -73.5673, T0))  # 2 km away
 		for second in range(0, 181, 30):  # inside for 3 minutes
 			peer.push(peer.position(1, 45.5018, -73.5674, T0 + timedelta(minutes=5, seconds=second)))
