@@ -25,6 +25,7 @@ after_migrate = [
 	"gigafibre.printing.invoice.ensure_default_format",
 	"gigafibre.billing.setup.ensure_custom_fields",
 	"gigafibre.dispatch.templates.ensure_seed_templates",
+	"gigafibre.reports.setup.ensure_indexes",
 ]
 
 # ---------------------------------------------------------------- customer portal

@@ -24,6 +24,10 @@ def after_install() -> None:
 	ensure_seed_templates()
 	ensure_default_invoice_format()
 
+	from gigafibre.reports.setup import ensure_indexes
+
+	ensure_indexes()
+
 
 def ensure_link_secret() -> None:
 	"""Every site signs its own links: a fresh random secret, never one shipped in code."""

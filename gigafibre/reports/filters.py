@@ -57,6 +57,12 @@ def customer_group_condition(filters, alias: str, values: dict) -> str:
 	)
 
 
+def customer_join(filters, party: str) -> str:
+	"""The join to Customer a Customer Group filter needs (none without one: the wide Customer
+	rows are read only when they filter something)."""
+	return f" join `tabCustomer` c on c.name = {party}" if filters.get("customer_group") else ""
+
+
 def area_expression(filters, alias: str) -> str:
 	"""The area of a Service Location: its postal code's first three characters (the forward
 	sortation area, H2J) or its city."""

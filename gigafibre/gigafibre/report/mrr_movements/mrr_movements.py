@@ -16,8 +16,8 @@ still >0, churned = >0 -> 0. Opening + new + reactivated + expansion - contracti
 closing. Churn rate = subscribers churned / subscribers at the opening; revenue churn = (churned
 + contraction) / opening MRR; ARPU = closing MRR / subscribers at the closing.
 
-One statement: the month-ends x subscriptions join, the change segments (window functions) and
-the transitions are computed by the database (indexes: Subscription.start_date/end_date,
+One statement: the month-ends x subscriptions join, the change segments and the transitions (window
+functions) are computed by the database (indexes: Subscription.start_date/end_date,
 Subscription Change.subscription, Subscription Plan Detail.parent).
 """
 
@@ -78,8 +78,7 @@ seg as (
 ),
 subs as (
 	select s.name, s.gigafibre_service_location as k, s.start_date, s.end_date
-	from `tabSubscription` s
-	join `tabCustomer` c on c.name = s.party
+	from `tabSubscription` s{customer_join}
 	where s.party_type = 'Customer' and s.gigafibre_service_location is not null
 		and s.company = %(company)s and s.start_date <= %(last)s
 		and (s.end_date is null or s.end_date >= %(first)s) {conditions}
@@ -93,7 +92,10 @@ firsts as (
 ),
 t as (
 	select subs.k, months.idx,
-		sum(coalesce(a.monthly_after, b.monthly_before, base.mrr, 0)) as mrr
+		sum(coalesce(a.monthly_after, b.monthly_before, base.mrr, 0)) as mrr,
+		lag(months.idx) over o as prev_idx,
+		lag(sum(coalesce(a.monthly_after, b.monthly_before, base.mrr, 0))) over o as prev_mrr,
+		lead(months.idx) over o as next_idx
 	from subs
 	join months on subs.start_date <= months.m and (subs.end_date is null or subs.end_date >= months.m)
 	left join base on base.sub = subs.name
@@ -101,15 +103,14 @@ t as (
 	left join seg b on b.sub = subs.name and b.rn = 1 and b.f > months.m
 	group by subs.k, months.idx
 	having mrr > 0
+	window o as (partition by subs.k order by months.idx)
 ),
 g as (
-	select k, idx, sum(cur) as cur, sum(prev) as prev from (
-		select k, idx, mrr as cur, 0 as prev from t
-		union all
-		select k, idx + 1, 0, mrr from t
-	) u
-	where idx between 1 and %(n)s
-	group by k, idx
+	select k, idx, mrr as cur, case when prev_idx = idx - 1 then prev_mrr else 0 end as prev
+	from t where idx >= 1
+	union all
+	select k, idx + 1, 0, mrr from t
+	where idx + 1 <= %(n)s and (next_idx is null or next_idx > idx + 1)
 )
 select months.m as month,
 	sum(g.prev) as opening_mrr,
@@ -152,7 +153,11 @@ def monthly(filters) -> list[dict]:
 	if filters.get("customer"):
 		values["customer"] = filters.customer
 		conditions += " and s.party = %(customer)s"
-	sql = SQL.format(months=common.months_sql(ends), conditions=conditions)
+	sql = SQL.format(
+		months=common.months_sql(ends),
+		conditions=conditions,
+		customer_join=common.customer_join(filters, "s.party"),
+	)
 	rows = frappe.db.sql(sql, values, as_dict=True)
 	for row in rows:
 		for key in (

@@ -15,19 +15,21 @@ from frappe.utils import getdate, today
 from gigafibre.reports import filters as common
 
 SQL = """
-select si.customer, c.customer_name,
-	sum(si.outstanding_amount) as outstanding,
-	sum(case when datediff(%(day)s, si.due_date) <= 30 then si.outstanding_amount else 0 end) as d0_30,
-	sum(case when datediff(%(day)s, si.due_date) between 31 and 60 then si.outstanding_amount else 0 end) as d31_60,
-	sum(case when datediff(%(day)s, si.due_date) between 61 and 90 then si.outstanding_amount else 0 end) as d61_90,
-	sum(case when datediff(%(day)s, si.due_date) > 90 then si.outstanding_amount else 0 end) as d90,
-	count(*) as invoices, min(si.due_date) as oldest_due
-from `tabSales Invoice` si
-join `tabCustomer` c on c.name = si.customer
-where si.docstatus = 1 and si.company = %(company)s and si.outstanding_amount != 0 {conditions}
-group by si.customer, c.customer_name
-having outstanding != 0
-order by outstanding desc
+select r.*, c.customer_name from (
+	select si.customer,
+		sum(si.outstanding_amount) as outstanding,
+		sum(case when datediff(%(day)s, si.due_date) <= 30 then si.outstanding_amount else 0 end) as d0_30,
+		sum(case when datediff(%(day)s, si.due_date) between 31 and 60 then si.outstanding_amount else 0 end) as d31_60,
+		sum(case when datediff(%(day)s, si.due_date) between 61 and 90 then si.outstanding_amount else 0 end) as d61_90,
+		sum(case when datediff(%(day)s, si.due_date) > 90 then si.outstanding_amount else 0 end) as d90,
+		count(*) as invoices, min(si.due_date) as oldest_due
+	from `tabSales Invoice` si{customer_join}
+	where si.docstatus = 1 and si.company = %(company)s and si.outstanding_amount != 0 {conditions}
+	group by si.customer
+	having outstanding != 0
+) r
+join `tabCustomer` c on c.name = r.customer
+order by r.outstanding desc
 """
 
 LOCATIONS = """
@@ -47,7 +49,11 @@ def execute(filters=None):
 	if filters.get("customer"):
 		values["customer"] = filters.customer
 		conditions += " and si.customer = %(customer)s"
-	rows = frappe.db.sql(SQL.format(conditions=conditions), values, as_dict=True)
+	rows = frappe.db.sql(
+		SQL.format(conditions=conditions, customer_join=common.customer_join(filters, "si.customer")),
+		values,
+		as_dict=True,
+	)
 	services = {}
 	if rows:
 		services = {

@@ -9,19 +9,22 @@ from frappe import _
 from gigafibre.reports import filters as common
 
 SQL = """
-select i.customer, c.customer_name, count(*) as tickets,
-	sum(i.status in ('Open', 'Replied', 'On Hold')) as open_tickets,
-	group_concat(distinct nullif(i.issue_type, '') order by i.issue_type separator ', ') as categories,
-	min(i.opening_date) as first_ticket, max(i.opening_date) as last_ticket,
+select r.*, c.customer_name,
 	(select case when sum(l.location_status = 'Suspended') > 0 then 'Suspended'
 		when sum(l.location_status = 'Active') > 0 then 'Active' else 'Inactive' end
-		from `tabService Location` l where l.customer = i.customer) as service_status
-from `tabIssue` i
-join `tabCustomer` c on c.name = i.customer
-where i.opening_date between %(from)s and %(to)s {conditions}
-group by i.customer, c.customer_name
-having tickets >= %(minimum)s
-order by tickets desc, last_ticket desc
+		from `tabService Location` l where l.customer = r.customer) as service_status
+from (
+	select i.customer, count(*) as tickets,
+		sum(i.status in ('Open', 'Replied', 'On Hold')) as open_tickets,
+		group_concat(distinct nullif(i.issue_type, '') order by i.issue_type separator ', ') as categories,
+		min(i.opening_date) as first_ticket, max(i.opening_date) as last_ticket
+	from `tabIssue` i{customer_join}
+	where i.opening_date between %(from)s and %(to)s and i.customer is not null {conditions}
+	group by i.customer
+	having tickets >= %(minimum)s
+) r
+join `tabCustomer` c on c.name = r.customer
+order by r.tickets desc, r.last_ticket desc
 """
 
 
@@ -30,7 +33,11 @@ def execute(filters=None):
 	start, end = common.date_range(filters, months_back=2)
 	values = {"from": start, "to": end, "minimum": max(int(filters.get("minimum_tickets") or 3), 2)}
 	conditions = common.customer_group_condition(filters, "c", values)
-	rows = frappe.db.sql(SQL.format(conditions=conditions), values, as_dict=True)
+	rows = frappe.db.sql(
+		SQL.format(conditions=conditions, customer_join=common.customer_join(filters, "i.customer")),
+		values,
+		as_dict=True,
+	)
 	for row in rows:
 		row.service_status_label = _(row.service_status) if row.service_status else ""
 	summary = [

@@ -18,8 +18,7 @@ INVOICED = """
 select date_format(si.posting_date, '%%Y-%%m-01') as month, t.account_head as account,
 	sum(t.base_tax_amount_after_discount_amount) as invoiced, count(distinct si.name) as invoices
 from `tabSales Invoice` si
-join `tabSales Taxes and Charges` t on t.parent = si.name and t.parenttype = 'Sales Invoice'
-join `tabCustomer` c on c.name = si.customer
+join `tabSales Taxes and Charges` t on t.parent = si.name and t.parenttype = 'Sales Invoice'{customer_join}
 where si.docstatus = 1 and si.company = %(company)s and si.posting_date between %(from)s and %(to)s
 	and t.account_head in %(accounts)s {conditions}
 group by month, t.account_head
@@ -46,7 +45,11 @@ def execute(filters=None):
 		return columns(), [], _("The company has no account of type Tax.")
 	values = {"company": company, "from": start, "to": end, "accounts": tuple(accounts)}
 	conditions = common.customer_group_condition(filters, "c", values)
-	invoiced = frappe.db.sql(INVOICED.format(conditions=conditions), values, as_dict=True)
+	invoiced = frappe.db.sql(
+		INVOICED.format(conditions=conditions, customer_join=common.customer_join(filters, "si.customer")),
+		values,
+		as_dict=True,
+	)
 	join = ""
 	if conditions:
 		# Only the group's invoices: the GL rows of other vouchers have no customer to filter on.

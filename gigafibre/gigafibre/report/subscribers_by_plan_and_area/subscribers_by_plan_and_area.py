@@ -19,8 +19,7 @@ select p.item as item, i.item_name as item_name, {area} as area,
 	count(distinct case when l.location_status = 'Active' then l.name end) as active,
 	count(distinct case when l.location_status = 'Suspended' then l.name end) as suspended,
 	sum(d.qty * coalesce(nullif(d.gigafibre_rate, 0), ip.rate, 0)) as mrr
-from `tabSubscription` s
-join `tabCustomer` c on c.name = s.party
+from `tabSubscription` s{customer_join}
 join `tabService Location` l on l.name = s.gigafibre_service_location
 join `tabSubscription Plan Detail` d on d.parent = s.name and d.parenttype = 'Subscription' and d.parentfield = 'plans'
 join `tabSubscription Plan` p on p.name = d.plan
@@ -41,7 +40,11 @@ def execute(filters=None):
 	values = {"company": common.company(filters), "day": getdate(filters.get("date") or today())}
 	conditions = common.customer_group_condition(filters, "c", values)
 	area = common.area_expression(filters, "l")
-	rows = frappe.db.sql(SQL.format(area=area, conditions=conditions), values, as_dict=True)
+	rows = frappe.db.sql(
+		SQL.format(area=area, conditions=conditions, customer_join=common.customer_join(filters, "s.party")),
+		values,
+		as_dict=True,
+	)
 	for row in rows:
 		row.mrr = float(row.mrr or 0)
 		row.arr = 12 * row.mrr

@@ -20,16 +20,14 @@ with loc_area as (
 tickets as (
 	select coalesce(la.area, '-') as area, coalesce(nullif(i.issue_type, ''), '') as category,
 		count(*) as tickets, sum(i.status in ('Open', 'Replied', 'On Hold')) as open_tickets
-	from `tabIssue` i
-	left join `tabCustomer` c on c.name = i.customer
+	from `tabIssue` i{issue_join}
 	left join loc_area la on la.customer = i.customer
 	where i.opening_date between %(from)s and %(to)s {issue_conditions}
 	group by 1, 2
 ),
 subscribers as (
 	select {area} as area, count(distinct l.name) as subscribers
-	from `tabSubscription` s
-	join `tabCustomer` c on c.name = s.party
+	from `tabSubscription` s{sub_join}
 	join `tabService Location` l on l.name = s.gigafibre_service_location
 	where s.party_type = 'Customer' and s.company = %(company)s
 		and s.start_date <= %(to)s and (s.end_date is null or s.end_date >= %(to)s) {sub_conditions}
@@ -51,7 +49,11 @@ def execute(filters=None):
 		values["issue_type"] = filters.issue_type
 		issue_conditions += " and i.issue_type = %(issue_type)s"
 	sql = SQL.format(
-		area=common.area_expression(filters, "l"), issue_conditions=issue_conditions, sub_conditions=group
+		area=common.area_expression(filters, "l"),
+		issue_conditions=issue_conditions,
+		sub_conditions=group,
+		issue_join=common.customer_join(filters, "i.customer"),
+		sub_join=common.customer_join(filters, "s.party"),
 	)
 	rows = frappe.db.sql(sql, values, as_dict=True)
 	for row in rows:
