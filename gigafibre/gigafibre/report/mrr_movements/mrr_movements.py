@@ -16,9 +16,9 @@ still >0, churned = >0 -> 0. Opening + new + reactivated + expansion - contracti
 closing. Churn rate = subscribers churned / subscribers at the opening; revenue churn = (churned
 + contraction) / opening MRR; ARPU = closing MRR / subscribers at the closing.
 
-One statement: the month-ends x subscriptions join, the change segments and the transitions (window
-functions) are computed by the database (indexes: Subscription.start_date/end_date,
-Subscription Change.subscription, Subscription Plan Detail.parent).
+One statement, computed by the database: each subscription's lines once, the month-ends x
+subscriptions join, the change lookups only for the subscriptions that have changes, the
+transitions by window functions (covering indexes in gigafibre/reports/setup.py).
 """
 
 import frappe
@@ -58,76 +58,84 @@ def columns() -> list[dict]:
 
 SQL = """
 with months as ({months}),
-base as (
-	select d.parent as sub, sum(d.qty * coalesce(nullif(d.gigafibre_rate, 0), ip.rate, 0)) as mrr
-	from `tabSubscription Plan Detail` d
-	join `tabSubscription Plan` p on p.name = d.plan
-	left join (
-		select item_code, price_list, max(price_list_rate) as rate from `tabItem Price`
-		where selling = 1 group by item_code, price_list
-	) ip on ip.item_code = p.item and ip.price_list = p.price_list
-	where d.parenttype = 'Subscription' and d.parentfield = 'plans'
-	group by d.parent
-),
-seg as (
-	select subscription as sub, effective_date as f, monthly_before, monthly_after,
-		lead(effective_date) over w as t, row_number() over w as rn
-	from `tabSubscription Change`
-	where change_type != 'Cancellation' and docstatus < 2
-	window w as (partition by subscription order by effective_date, creation, name)
-),
 subs as (
-	select s.name, s.gigafibre_service_location as k, s.start_date, s.end_date
+	select s.name, dense_rank() over (order by s.gigafibre_service_location) as k, s.start_date, s.end_date,
+		(
+			select sum(d.qty * coalesce(nullif(d.gigafibre_rate, 0), (
+				select max(ip.price_list_rate) from `tabItem Price` ip
+				where ip.item_code = p.item and ip.price_list = p.price_list and ip.selling = 1
+			), 0))
+			from `tabSubscription Plan Detail` d
+			join `tabSubscription Plan` p on p.name = d.plan
+			where d.parent = s.name and d.parenttype = 'Subscription' and d.parentfield = 'plans'
+		) as base_mrr,
+		exists (
+			select 1 from `tabSubscription Change` x
+			where x.subscription = s.name and x.change_type != 'Cancellation' and x.docstatus < 2
+		) as changed,
+		(
+			select min(last_day(s2.start_date)) from `tabSubscription` s2
+			where s2.gigafibre_service_location = s.gigafibre_service_location
+				and (s2.end_date is null or s2.end_date >= last_day(s2.start_date))
+		) as first_end
 	from `tabSubscription` s{customer_join}
 	where s.party_type = 'Customer' and s.gigafibre_service_location is not null
 		and s.company = %(company)s and s.start_date <= %(last)s
 		and (s.end_date is null or s.end_date >= %(first)s) {conditions}
+	group by s.name
 ),
-firsts as (
-	select s2.gigafibre_service_location as k, min(last_day(s2.start_date)) as first_end
-	from `tabSubscription` s2
-	where s2.gigafibre_service_location in (select k from subs)
-		and (s2.end_date is null or s2.end_date >= last_day(s2.start_date))
-	group by s2.gigafibre_service_location
-),
-t as (
-	select subs.k, months.idx,
-		sum(coalesce(a.monthly_after, b.monthly_before, base.mrr, 0)) as mrr,
-		lag(months.idx) over o as prev_idx,
-		lag(sum(coalesce(a.monthly_after, b.monthly_before, base.mrr, 0))) over o as prev_mrr,
-		lead(months.idx) over o as next_idx
+sm as (
+	select subs.k, months.idx, subs.first_end,
+		case when subs.changed then coalesce(
+			(
+				select c.monthly_after from `tabSubscription Change` c
+				where c.subscription = subs.name and c.change_type != 'Cancellation' and c.docstatus < 2
+					and c.effective_date <= months.m
+				order by c.effective_date desc, c.creation desc, c.name desc limit 1
+			),
+			(
+				select c.monthly_before from `tabSubscription Change` c
+				where c.subscription = subs.name and c.change_type != 'Cancellation' and c.docstatus < 2
+					and c.effective_date > months.m
+				order by c.effective_date, c.creation, c.name limit 1
+			),
+			subs.base_mrr, 0
+		) else coalesce(subs.base_mrr, 0) end as mrr
 	from subs
 	join months on subs.start_date <= months.m and (subs.end_date is null or subs.end_date >= months.m)
-	left join base on base.sub = subs.name
-	left join seg a on a.sub = subs.name and a.f <= months.m and (a.t is null or a.t > months.m)
-	left join seg b on b.sub = subs.name and b.rn = 1 and b.f > months.m
-	group by subs.k, months.idx
+),
+t as (
+	select k, idx, sum(mrr) as mrr, max(first_end) as first_end,
+		lag(idx) over o as prev_idx, lag(sum(mrr)) over o as prev_mrr, lead(idx) over o as next_idx
+	from sm
+	group by k, idx
 	having mrr > 0
-	window o as (partition by subs.k order by months.idx)
+	window o as (partition by k order by idx)
 ),
 g as (
-	select k, idx, mrr as cur, case when prev_idx = idx - 1 then prev_mrr else 0 end as prev
-	from t where idx >= 1
-	union all
-	select k, idx + 1, 0, mrr from t
-	where idx + 1 <= %(n)s and (next_idx is null or next_idx > idx + 1)
+	select t.k, t.idx + sh.shift as idx, t.first_end,
+		case when sh.shift = 0 then t.mrr else 0 end as cur,
+		case when sh.shift = 1 then t.mrr when t.prev_idx = t.idx - 1 then t.prev_mrr else 0 end as prev
+	from t
+	join (select 0 as shift union all select 1) sh
+		on (sh.shift = 0 and t.idx >= 1)
+		or (sh.shift = 1 and t.idx + 1 <= %(n)s and (t.next_idx is null or t.next_idx > t.idx + 1))
 )
 select months.m as month,
 	sum(g.prev) as opening_mrr,
 	sum(g.cur) as mrr,
-	sum(case when g.prev = 0 and g.cur > 0 and f.first_end >= months.m then g.cur else 0 end) as new_mrr,
-	sum(case when g.prev = 0 and g.cur > 0 and f.first_end < months.m then g.cur else 0 end) as reactivated_mrr,
+	sum(case when g.prev = 0 and g.cur > 0 and g.first_end >= months.m then g.cur else 0 end) as new_mrr,
+	sum(case when g.prev = 0 and g.cur > 0 and g.first_end < months.m then g.cur else 0 end) as reactivated_mrr,
 	sum(case when g.prev > 0 and g.cur > g.prev then g.cur - g.prev else 0 end) as expansion_mrr,
 	sum(case when g.cur > 0 and g.cur < g.prev then g.prev - g.cur else 0 end) as contraction_mrr,
 	sum(case when g.prev > 0 and g.cur = 0 then g.prev else 0 end) as churned_mrr,
 	sum(g.cur > 0) as subscribers,
 	sum(g.prev > 0) as opening_subscribers,
-	sum(g.prev = 0 and g.cur > 0 and f.first_end >= months.m) as new,
-	sum(g.prev = 0 and g.cur > 0 and f.first_end < months.m) as reactivated,
+	sum(g.prev = 0 and g.cur > 0 and g.first_end >= months.m) as new,
+	sum(g.prev = 0 and g.cur > 0 and g.first_end < months.m) as reactivated,
 	sum(g.prev > 0 and g.cur = 0) as churned
 from months
 left join g on g.idx = months.idx
-left join firsts f on f.k = g.k
 where months.idx >= 1
 group by months.idx, months.m
 order by months.idx

@@ -83,6 +83,10 @@ def execute(filters=None):
 		as_dict=True,
 	)
 	shares = travel_shares(values, conditions)
+	per_tech: dict[str, list] = defaultdict(lambda: [0, 0])
+	for (tech, _day), (travel_s, work_s) in shares.items():
+		per_tech[tech][0] += travel_s
+		per_tech[tech][1] += work_s
 	for row in rows:
 		for key in ("jobs", "completed", "days", "with_window", "early", "late", "fix_jobs", "repeats"):
 			row[key] = int(row[key] or 0)
@@ -90,12 +94,9 @@ def execute(filters=None):
 		row.on_time_rate = kpi.ratio(row.on_time, row.with_window)
 		row.first_time_fix = kpi.ratio(row.fix_jobs - row.repeats, row.fix_jobs)
 		row.jobs_per_day = round(row.completed / row.days, 2) if row.days else 0
-		mine = [
-			v
-			for (tech, day), v in shares.items()
-			if tech == row.technician and (not by_day or day == row.day)
-		]
-		travel_s, work_s = sum(v[0] for v in mine), sum(v[1] for v in mine)
+		travel_s, work_s = (
+			shares.get((row.technician, row.day), (0, 0)) if by_day else per_tech[row.technician]
+		)
 		row.travel_hours = round(travel_s / 3600, 2)
 		row.travel_share = kpi.ratio(travel_s, work_s)
 	return columns(by_day), rows, None, chart(rows, by_day)
