@@ -3,6 +3,8 @@ loopback server: the page's own HTML, script and CSS, as the app ships them."""
 
 import csv
 import json
+import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -85,6 +87,22 @@ class FakeServer:
 			},
 		]
 
+	checklist: list = ()  # a job's checklist, set by the checklist test
+
+	def checklist_state(self):
+		rows = []
+		for r in self.checklist:
+			if r["kind"] == "Photo":
+				ok = r["has_photo"]
+			elif r["kind"] == "Equipment Scan":
+				ok = bool(r["scanned_equipment"])
+			elif r["kind"] == "Measurement":
+				ok = r["done"] and r["min"] <= r["value"] <= r["max"]
+			else:
+				ok = r["done"]
+			rows.append({**r, "ok": ok})
+		return rows
+
 	def detail(self, name="DJ-1"):
 		job = next(j for j in self.jobs if j["name"] == name)
 		nxt = {"Assigned": ["En Route"], "En Route": ["On Site"], "On Site": ["Completed"]}.get(
@@ -117,6 +135,10 @@ class FakeServer:
 				],
 			},
 			"equipment": list(self.equipment),
+			"checklist": self.checklist_state() if name == "DJ-1" else [],
+			"equipment_to_bring": [{"equipment_type": "ONT", "item_name": None, "qty": 1}]
+			if name == "DJ-1" and self.checklist
+			else [],
 		}
 
 	def __call__(self, request) -> Reply:
@@ -140,6 +162,11 @@ class FakeServer:
 			"application/json"
 		):
 			args.update(request.json())
+		if request.headers.get("content-type", "").startswith("multipart/form-data"):
+			# the photo upload: its text fields (name, row) and that a file came
+			for field, value in re.findall(rb'name="(\w+)"\r\n\r\n([^\r]*)\r\n', request.body):
+				args[field.decode()] = value.decode()
+			args["has_file"] = b'filename="' in request.body
 		with self.lock:
 			self.calls.append((method, args))
 			return Reply(200, {"message": self.answer(method, args)})
@@ -174,7 +201,22 @@ class FakeServer:
 			return {**self.detail(args["name"]), "check_in": {}}
 		if method == "link_equipment":
 			self.equipment.append(next(e for e in self.inventory if e["name"] == args["equipment"]))
+			for r in self.checklist:
+				if r["name"] == args.get("row"):
+					r["scanned_equipment"] = args["equipment"]
 			return self.detail(args["name"])
+		if method == "checklist_item":
+			r = next(r for r in self.checklist if r["name"] == args["row"])
+			if "value" in args:
+				r.update(done=True, value=float(args["value"]))
+			else:
+				r["done"] = bool(int(args["done"]))
+			return self.detail(args["name"])
+		if method == "upload_photo":
+			for r in self.checklist:
+				if r["name"] == args.get("row"):
+					r["has_photo"] = True
+			return {"file": "FILE-1", **self.detail(args["name"])}
 		if method == "create_equipment":
 			self.equipment.append(
 				{
@@ -367,3 +409,81 @@ def test_gps_arrival_offers_arrived_and_never_changes_the_status_by_itself(page,
 	sent = calls(server, "set_status")
 	assert [(a["name"], a["status"]) for a in sent] == [("DJ-1", "On Site")]
 	assert float(sent[0]["latitude"]) == 45.5252  # the usual GPS check-in
+
+
+def test_checklist_ticks_measures_photographs_and_scans_before_completing(page, server):
+	row = {"required": True, "unit": None, "min": None, "max": None, "range": "", "equipment_type": None}
+	row.update(done=False, value=None, has_photo=False, scanned_equipment=None, problem=None)
+	server.checklist = [
+		{
+			**row,
+			"name": "r1",
+			"label": "Puissance ONU",
+			"kind": "Measurement",
+			"unit": "dBm",
+			"min": -27,
+			"max": -8,
+			"range": "-27 … -8 dBm",
+		},
+		{**row, "name": "r2", "label": "Photo de l'ONT", "kind": "Photo"},
+		{**row, "name": "r3", "label": "Série de l'ONT", "kind": "Equipment Scan", "equipment_type": "ONT"},
+		{**row, "name": "r4", "label": "Visite avec le client", "kind": "Check"},
+		{**row, "name": "r5", "label": "Note", "kind": "Check", "required": False},
+	]
+	next(j for j in server.jobs if j["name"] == "DJ-1")["status"] = "On Site"
+	open_first_job(page)
+	page.wait_for_selector("#checklist")
+	assert "4 élément(s) obligatoire(s) restant(s)" in page.inner_text("#checklist .row")
+	assert "Attendu : -27 … -8 dBm" in page.inner_text("#checklist")
+	assert "1 × ONT" in page.inner_text("#bring")
+	# Terminer is refused on the phone while required items are missing (the server refuses too).
+	page.click("button[data-status='Completed']")
+	assert page.inner_text("#toast").startswith(
+		"Terminez d'abord la liste de contrôle : Puissance ONU, Photo de l'ONT"
+	)
+	assert page.is_hidden("#sheet") and calls(server, "set_status") == []
+	# A tick, through the queue.
+	page.check("[data-ck-check='r4']")
+	page.wait_for_function("() => !window.__tech.state.queue.length")
+	assert (
+		calls(server, "checklist_item")[-1]["done"] == 1 and calls(server, "checklist_item")[-1]["client_id"]
+	)
+	# A measurement out of range is sent, kept and shown as such; then a good one.
+	page.fill("[data-ck-input='r1']", "−30,5")
+	page.click("[data-ck-measure='r1']")
+	page.wait_for_function("() => !window.__tech.state.queue.length")
+	assert calls(server, "checklist_item")[-1]["value"] == -30.5
+	assert "Hors plage" in page.inner_text("li[data-row='r1']")
+	page.fill("[data-ck-input='r1']", "-19,5")
+	page.press("[data-ck-input='r1']", "Enter")
+	page.wait_for_function("() => !window.__tech.state.queue.length")
+	assert calls(server, "checklist_item")[-1]["value"] == -19.5
+	page.wait_for_selector("li[data-row='r1'].ok")
+	# The photo item takes the phone's camera and goes up with its row.
+	page.set_input_files(
+		"[data-ck-photo='r2']",
+		files=[{"name": "ont.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8\xff\xe0fake"}],
+	)
+	page.wait_for_selector("li[data-row='r2'].ok")
+	assert calls(server, "upload_photo")[-1]["row"] == "r2" and calls(server, "upload_photo")[-1]["has_file"]
+	# The scan item opens the equipment sheet; the device picked is linked for that row.
+	page.click("[data-ck-scan='r3']")
+	page.click("#choice-search")
+	page.type("#q", "ZTEG")
+	page.wait_for_selector("#results .result")
+	page.click("#results .result >> nth=0")
+	page.wait_for_function("() => !window.__tech.state.queue.length")
+	assert calls(server, "link_equipment")[-1] == {
+		**calls(server, "link_equipment")[-1],
+		"equipment": "EQ-1",
+		"row": "r3",
+	}
+	page.wait_for_selector("li[data-row='r3'].ok")
+	assert "Tous les éléments obligatoires sont faits" in page.inner_text("#checklist .row")
+	if os.environ.get("GIGAFIBRE_SCREENS"):
+		page.locator("#checklist").screenshot(
+			path=os.path.join(os.environ["GIGAFIBRE_SCREENS"], "tech-checklist.png")
+		)
+	# Now Terminer opens the completion sheet.
+	page.click("button[data-status='Completed']")
+	page.wait_for_selector("#complete-go")

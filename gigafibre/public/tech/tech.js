@@ -305,7 +305,7 @@
 		return `<section class="card" id="checklist">
 			<div class="row"><h2>${esc(T.checklist)}</h2><span class="chip ${left ? "warn" : "s-completed"}">${esc(left ? fmt(T.ck_left, left) : T.ck_complete)}</span></div>
 			${rows.length ? `<ul class="checklist">${rows.map(item).join("")}</ul>` : ""}
-			${bring.length ? `<details id="bring"><summary>${esc(T.bring)} (${bring.length})</summary><ul class="bring">${bring.map((b) => `<li>${esc(b.qty)} × ${esc(b.item_name || T.equipment_types[b.equipment_type] || b.equipment_type || "")}</li>`).join("")}</ul></details>` : ""}
+			${bring.length ? `<details id="bring" open><summary>${esc(T.bring)} (${bring.length})</summary><ul class="bring">${bring.map((b) => `<li>${esc(b.qty)} × ${esc(b.item_name || T.equipment_types[b.equipment_type] || b.equipment_type || "")}</li>`).join("")}</ul></details>` : ""}
 		</section>`;
 	}
 
