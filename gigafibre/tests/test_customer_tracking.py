@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from unittest.mock import patch
 
 import frappe
-from frappe.utils import get_datetime, getdate
+from frappe.utils import get_datetime, getdate, now_datetime
 
 from gigafibre.auth.service import link_secret
 from gigafibre.dispatch.shifts import WEEKDAYS
@@ -75,9 +75,10 @@ class TestCustomerTracking(SmsTestCase):
 		cls.stop_customer = test_customer("_Test Suivi STOP", mobile="+15145550182")
 		frappe.db.set_value("Customer", cls.stop_customer, "gigafibre_sms_opt_out", 1)
 		cls.stop_location = make_location(customer=cls.stop_customer, address_line1="4510 rue Saint-Denis")
-		# Frozen tomorrow: a moment always ahead of the real clock, which some modules keep reading
-		# under freezegun (`datetime.now(timezone.utc)` imported at module level: the links' times).
-		cls.day = getdate() + timedelta(days=1)
+		# Frozen at 10:00 of the next day that is still ahead of the real clock, which some modules keep
+		# reading under freezegun (`datetime.now(timezone.utc)` imported at module level: the links'
+		# times), yet less than a day ahead: a link issued by the real clock lasts a day.
+		cls.day = getdate() + timedelta(days=0 if now_datetime().hour < 10 else 1)
 		cls.midnight = datetime.combine(cls.day, datetime.min.time())
 
 	def setUp(self):
