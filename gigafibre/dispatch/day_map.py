@@ -16,10 +16,10 @@ from frappe.utils import getdate, now_datetime
 
 from gigafibre.dispatch import map_model
 from gigafibre.dispatch import status as job_status
+from gigafibre.field import live
 
 DEFAULT_TILE_URL = "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_TILE_ATTRIBUTION = "© OpenStreetMap contributors"
-DEFAULT_STALE_MINUTES = 30
 UNDATED_LIMIT = 100
 
 JOB_COLUMNS = (
@@ -39,11 +39,6 @@ def tiles() -> dict:
 		"url": (settings.get("map_tile_url") or "").strip() or DEFAULT_TILE_URL,
 		"attribution": (settings.get("map_tile_attribution") or "").strip() or DEFAULT_TILE_ATTRIBUTION,
 	}
-
-
-def _stale_after() -> timedelta:
-	minutes = frappe.get_single("Gigafibre Settings").get("position_stale_minutes")
-	return timedelta(minutes=int(minutes or DEFAULT_STALE_MINUTES))
 
 
 def read_jobs(day: date) -> list[dict]:
@@ -91,7 +86,7 @@ def read_technicians() -> list[dict]:
 def map_data(day: date) -> dict:
 	now = now_datetime()
 	result = map_model.build(
-		read_jobs(day), read_technicians(), now=now, today=day == getdate(now), stale_after=_stale_after()
+		read_jobs(day), read_technicians(), now=now, today=day == getdate(now), stale_after=live.stale_after()
 	)
 	result.update(date=str(day), now=now.strftime("%Y-%m-%d %H:%M:%S"), tiles=tiles())
 	return result

@@ -8,22 +8,10 @@ import frappe
 from frappe import _
 
 from gigafibre import __version__
+from gigafibre.dispatch import day_map
 from gigafibre.field import customer_links, tracking
 
 no_cache = 1
-DEFAULT_TILES = "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"
-DEFAULT_ATTRIBUTION = "© OpenStreetMap contributors"
-
-
-def map_settings() -> tuple[str, str]:
-	"""The tile URL and attribution (Gigafibre Settings, OpenStreetMap's by default)."""
-	meta = frappe.get_meta("Gigafibre Settings")
-	url = attribution = None
-	if meta.has_field("map_tile_url"):
-		url = frappe.db.get_single_value("Gigafibre Settings", "map_tile_url")
-	if meta.has_field("map_tile_attribution"):
-		attribution = frappe.db.get_single_value("Gigafibre Settings", "map_tile_attribution")
-	return (url or DEFAULT_TILES), (attribution or DEFAULT_ATTRIBUTION)
 
 
 def get_context(context):
@@ -32,7 +20,8 @@ def get_context(context):
 	context.lang = "fr"
 	context.version = __version__
 	context.token = frappe.form_dict.get("token") or ""
-	context.tile_url, context.tile_attribution = map_settings()
+	tiles = day_map.tiles()  # the Dispatch map's, from Gigafibre Settings
+	context.tile_url, context.tile_attribution = tiles["url"], tiles["attribution"]
 	context.poll_seconds = tracking.POLL_SECONDS
 	context.error = None
 	context.state = None
