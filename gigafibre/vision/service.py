@@ -5,6 +5,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt, nowdate
 
+from gigafibre.ai.service import gemini
 from gigafibre.vision.client import VisionClient
 
 MATCH_FIELDS = (
@@ -19,13 +20,7 @@ MATCH_FIELDS = (
 
 
 def vision_client() -> VisionClient:
-	settings = frappe.get_single("Gigafibre Settings")
-	return VisionClient(
-		api_key=settings.get_password("gemini_api_key", raise_exception=False),
-		model=settings.gemini_model or None,
-		base_url=settings.gemini_api_base or None,
-		timeout=settings.gemini_timeout_seconds or 30,
-	)
+	return gemini(VisionClient)
 
 
 def find_equipment(serial_number: str | None = None, mac_address: str | None = None) -> dict | None:

@@ -17,13 +17,18 @@ class GigafibreSettings(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
-		from gigafibre.gigafibre.doctype.suspension_action.suspension_action import SuspensionAction
-
 		acceptance_inform_minutes: DF.Int
 		acceptance_rx_max: DF.Float
 		acceptance_rx_min: DF.Float
 		address_api_key: DF.Password
 		address_api_url: DF.Data
+		agent_max_tool_calls: DF.Int
+		agent_max_turns: DF.Int
+		agent_min_confidence: DF.Float
+		agent_on_portal: DF.Check
+		agent_on_sms: DF.Check
+		ai_calls_per_hour: DF.Int
+		ai_tokens_per_day: DF.Int
 		billing_day: DF.Literal["Calendar Month", "Anniversary"]
 		checkin_radius_m: DF.Int
 		contract_link_days: DF.Int
@@ -42,6 +47,7 @@ class GigafibreSettings(Document):
 		equipment_return_days: DF.Int
 		flow_max_attempts: DF.Int
 		flow_retry_backoff_seconds: DF.Int
+		from gigafibre.gigafibre.doctype.suspension_action.suspension_action import SuspensionAction
 		gemini_api_base: DF.Data
 		gemini_api_key: DF.Password
 		gemini_model: DF.Data
@@ -49,6 +55,12 @@ class GigafibreSettings(Document):
 		genieacs_password: DF.Password
 		genieacs_url: DF.Data
 		genieacs_username: DF.Data
+		grafana_dashboard_url: DF.Data
+		influxdb_database: DF.Data
+		influxdb_password: DF.Password
+		influxdb_retention: DF.Data
+		influxdb_url: DF.Data
+		influxdb_username: DF.Data
 		install_lead_days: DF.Int
 		invoice_days_until_due: DF.Int
 		invoice_email: DF.Check
@@ -93,6 +105,8 @@ class GigafibreSettings(Document):
 		tech_base_url: DF.Data
 		traccar_token: DF.Password
 		traccar_url: DF.Data
+		triage_categories: DF.SmallText
+		triage_enabled: DF.Check
 		twilio_account_sid: DF.Data
 		twilio_api_base: DF.Data
 		twilio_auth_token: DF.Password
