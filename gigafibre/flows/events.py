@@ -31,6 +31,7 @@ CATALOG: tuple[EventInfo, ...] = (
 	EventInfo("on_device_offline", _("A customer device went offline")),
 	EventInfo("on_device_provisioned", _("A customer device was provisioned")),
 	EventInfo("on_optical_alarm", _("A customer's optical signal level is out of range")),
+	EventInfo("on_ticket_classified", _("A support ticket was triaged (category, urgency, outage)")),
 )
 
 # name -> English description, in catalog order (dicts keep insertion order).

@@ -57,6 +57,7 @@ class FlowStep(Document):
 			"on_device_offline",
 			"on_device_provisioned",
 			"on_optical_alarm",
+			"on_ticket_classified",
 		]
 		wait_field: DF.Data
 		wait_kind: DF.Literal["", "duration", "until_field", "event"]

@@ -48,6 +48,7 @@ class FlowTemplate(Document):
 			"on_device_offline",
 			"on_device_provisioned",
 			"on_optical_alarm",
+			"on_ticket_classified",
 		]
 	# end: auto-generated types
 
