@@ -26,6 +26,7 @@ after_migrate = [
 	"gigafibre.billing.setup.ensure_custom_fields",
 	"gigafibre.dispatch.templates.ensure_seed_templates",
 	"gigafibre.reports.setup.ensure_indexes",
+	"gigafibre.ai.triage_setup.ensure_custom_fields",
 ]
 
 # ---------------------------------------------------------------- customer portal
@@ -74,8 +75,12 @@ doc_events = {
 		"after_insert": [
 			"gigafibre.network.outages.attach_ticket",
 			"gigafibre.flows.doc_events.ticket_created",
+			# Marked Pending and enqueued for triage (gigafibre/ai/triage_service.py); never blocks intake.
+			"gigafibre.ai.triage_service.issue_created",
 		]
 	},
+	# A customer's message on an Issue triages its thread again.
+	"Communication": {"after_insert": "gigafibre.ai.triage_service.message_received"},
 	# Only called when the helpdesk app is installed.
 	"HD Ticket": {"after_insert": "gigafibre.flows.doc_events.ticket_created"},
 	"Customer": {"after_insert": "gigafibre.flows.doc_events.customer_created"},
@@ -155,7 +160,11 @@ scheduler_events = {
 			"gigafibre.tasks.sweep_suspensions",
 		],
 		"*/2 * * * *": ["gigafibre.tasks.sweep_unfinished_webhooks", "gigafibre.tasks.sweep_stale_flow_runs"],
-		"*/5 * * * *": ["gigafibre.tasks.poll_olts", "gigafibre.tasks.text_late_customers"],
+		"*/5 * * * *": [
+			"gigafibre.tasks.poll_olts",
+			"gigafibre.tasks.text_late_customers",
+			"gigafibre.tasks.sweep_triage",
+		],
 	},
 	"hourly": [
 		"gigafibre.tasks.retry_failed_webhooks",

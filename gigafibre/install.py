@@ -28,6 +28,10 @@ def after_install() -> None:
 
 	ensure_indexes()
 
+	from gigafibre.ai.triage_setup import ensure_custom_fields as triage_fields
+
+	triage_fields()
+
 
 def ensure_link_secret() -> None:
 	"""Every site signs its own links: a fresh random secret, never one shipped in code."""

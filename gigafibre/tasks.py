@@ -79,3 +79,9 @@ def text_late_customers() -> None:
 	from gigafibre.field.customer_texts import sweep_late
 
 	sweep_late()
+
+
+def sweep_triage() -> None:
+	from gigafibre.ai.triage_service import sweep
+
+	sweep()

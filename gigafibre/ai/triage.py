@@ -24,6 +24,7 @@ The network wins over the model (`cross_check`), for the customer's own location
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import Enum
 from functools import lru_cache
 from typing import Literal
@@ -332,3 +333,38 @@ def reply_prompt(ticket: Ticket, triage_summary: str | None = None) -> tuple[str
 
 # Messages the shell shows (marked for translation).
 NOTHING_TO_READ = _("Ticket {0} has no message to read yet.")
+
+
+# ------------------------------------------------------------------ retries (the shell stores the state)
+
+PENDING, DONE, WAITING, FAILED = "Pending", "Done", "Waiting", "Failed"
+STATUSES = (PENDING, DONE, WAITING, FAILED)
+GRACE = timedelta(minutes=2)  # a Pending ticket's own job may run this long before the sweep takes it
+LEASE = timedelta(minutes=3)  # a claimed ticket's job holds it this long (Gemini's timeout and a retry)
+BACKOFF_FIRST = timedelta(minutes=5)
+BACKOFF_MAX = timedelta(hours=1)
+MAX_ATTEMPTS = 12  # about 8 hours of retries (5, 10, 20, 40 minutes, then hourly)
+
+
+def retry_at(attempts: int, now: datetime) -> datetime:
+	"""When a ticket whose `attempts`-th try found no model (over a cap, Gemini down) tries again."""
+	delay = BACKOFF_FIRST * (2 ** max(attempts - 1, 0))
+	return now + min(delay, BACKOFF_MAX)
+
+
+def after_unavailable(attempts: int, retryable: bool, now: datetime) -> tuple[str, datetime | None]:
+	"""(status, next attempt) after a try that got no answer."""
+	if not retryable or attempts >= MAX_ATTEMPTS:
+		return FAILED, None
+	return WAITING, retry_at(attempts, now)
+
+
+def sweep_takes(
+	status: str, next_attempt: datetime | None, leased_until: datetime | None, now: datetime
+) -> bool:
+	"""Whether the sweep runs a ticket now: Pending or Waiting, due, and no job holds it."""
+	if status not in (PENDING, WAITING):
+		return False
+	if leased_until and leased_until > now:
+		return False
+	return next_attempt is None or next_attempt <= now

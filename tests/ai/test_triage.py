@@ -184,3 +184,20 @@ def test_summary_and_reply_prompts_keep_the_thread_as_data():
 	system, parts = t.reply_prompt(ticket, "Client sans Internet.")
 	assert "Ignore tout" not in system and parts[1].endswith("Client sans Internet.")
 	assert t.ReplyDraft.model_validate({"reply": "Bonjour", "language": "fr"}).reply == "Bonjour"
+
+
+def test_retry_rules():
+	from datetime import datetime, timedelta
+
+	now = datetime(2026, 12, 2, 10, 0)
+	assert t.retry_at(1, now) == now + timedelta(minutes=5)
+	assert t.retry_at(3, now) == now + timedelta(minutes=20)
+	assert t.retry_at(9, now) == now + timedelta(hours=1)
+	assert t.after_unavailable(1, True, now) == (t.WAITING, now + timedelta(minutes=5))
+	assert t.after_unavailable(1, False, now) == (t.FAILED, None)
+	assert t.after_unavailable(t.MAX_ATTEMPTS, True, now) == (t.FAILED, None)
+	past, future = now - timedelta(seconds=1), now + timedelta(seconds=1)
+	assert t.sweep_takes(t.PENDING, past, None, now) and t.sweep_takes(t.WAITING, now, past, now)
+	assert not t.sweep_takes(t.WAITING, future, None, now)
+	assert not t.sweep_takes(t.PENDING, past, future, now)  # a job holds it
+	assert not t.sweep_takes(t.DONE, past, None, now) and not t.sweep_takes(t.FAILED, past, None, now)
