@@ -18,6 +18,7 @@ after_install = "gigafibre.install.after_install"
 after_migrate = [
 	"gigafibre.install.ensure_link_secret",
 	"gigafibre.messaging.setup.ensure_custom_fields",
+	"gigafibre.ai.agent_setup.ensure_custom_fields",
 	"gigafibre.payments.setup.ensure_custom_fields",
 	"gigafibre.onboarding.setup.ensure_custom_fields",
 	"gigafibre.install.ensure_seed_flows",
@@ -104,6 +105,19 @@ doc_events = {
 # Methods a flow's enqueue_method action may run; other apps add theirs with the same hook.
 gigafibre_flow_methods = ["gigafibre.billing.suspension.propose"]
 
+# The customer agent's tools (gigafibre/ai/agent.py, agent_service.py): spec dicts or their dotted
+# paths (name, description for the model, JSON-schema parameters, method, channels, changes).
+gigafibre_agent_tools = [
+	"gigafibre.ai.tool_specs.ACCOUNT_BALANCE",
+	"gigafibre.ai.tool_specs.OUTAGE_STATUS",
+	"gigafibre.ai.tool_specs.DEVICE_STATUS",
+	"gigafibre.ai.tool_specs.RESTART_DEVICE",
+	"gigafibre.ai.tool_specs.APPOINTMENTS",
+	"gigafibre.ai.tool_specs.APPOINTMENT_SLOTS",
+	"gigafibre.ai.tool_specs.RESCHEDULE_APPOINTMENT",
+	"gigafibre.ai.tool_specs.OPEN_TICKET",
+]
+
 # ---------------------------------------------------------------- desk
 # Conversations: "Reply by SMS / email / portal" on the Issue form.
 # Subscriptions (status, balance, next invoice, change plan, cancel) on the Customer and Service
@@ -159,7 +173,11 @@ scheduler_events = {
 			"gigafibre.tasks.sweep_outbox",
 			"gigafibre.tasks.sweep_suspensions",
 		],
-		"*/2 * * * *": ["gigafibre.tasks.sweep_unfinished_webhooks", "gigafibre.tasks.sweep_stale_flow_runs"],
+		"*/2 * * * *": [
+			"gigafibre.tasks.sweep_unfinished_webhooks",
+			"gigafibre.tasks.sweep_stale_flow_runs",
+			"gigafibre.tasks.answer_waiting_customers",
+		],
 		"*/5 * * * *": [
 			"gigafibre.tasks.poll_olts",
 			"gigafibre.tasks.text_late_customers",

@@ -15,6 +15,10 @@ def after_install() -> None:
 	from gigafibre.printing.invoice import ensure_default_format as ensure_default_invoice_format
 
 	messaging_fields()
+
+	from gigafibre.ai.agent_setup import ensure_custom_fields as agent_fields
+
+	agent_fields()
 	payments_fields()
 	onboarding_fields()
 	billing_fields()

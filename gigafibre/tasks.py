@@ -1,6 +1,12 @@
 """Scheduler entry points, one line each into a capability (wired in hooks.scheduler_events)."""
 
 
+def answer_waiting_customers() -> None:
+	from gigafibre.ai.agent_service import sweep
+
+	sweep()
+
+
 def wake_flow_runs() -> None:
 	from gigafibre.flows.runner import wake_due_runs
 

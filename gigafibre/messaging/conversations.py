@@ -158,6 +158,9 @@ def reply(issue: str, text: str) -> str:
 		frappe.throw(_("Conversation {0} has no phone number or email to answer.").format(issue))
 
 	frappe.db.savepoint("gigafibre_reply")
+	from gigafibre.ai.agent_service import staff_replied
+
+	staff_replied(thread.name)  # a person answers: the assistant leaves the thread to them
 	name = add_message(
 		thread.name, text, "Sent", channel, delivery_status="Sending" if channel != "Portal" else None
 	)

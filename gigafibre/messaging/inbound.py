@@ -50,6 +50,11 @@ def handle_sms(doc) -> str | None:
 			set_opt_out(sender, True)
 		case "opt_in":
 			set_opt_out(sender, False)
+		case _:
+			# The assistant answers a known customer when it is on for SMS (gigafibre/ai/agent_service.py).
+			from gigafibre.ai.agent_service import on_customer_message
+
+			on_customer_message(issue, "SMS")
 	return None
 
 

@@ -201,5 +201,9 @@ def send_message(customer: str, text: str) -> list[dict]:
 	text = (text or "").strip()
 	if not text:
 		frappe.throw(_("The message is empty."))
-	add_message(thread_for(customer, "Portal", customer), text, "Received", "Portal")
+	from gigafibre.ai.agent_service import on_customer_message
+
+	thread = thread_for(customer, "Portal", customer)
+	add_message(thread, text, "Received", "Portal")
+	on_customer_message(thread, "Portal")  # the assistant answers when it is on for the portal
 	return messages(customer)
