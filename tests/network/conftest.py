@@ -85,3 +85,14 @@ def snmpsim_agent(tmp_path_factory):
 		except subprocess.TimeoutExpired:
 			proc.kill()
 			proc.wait()
+
+
+@pytest.fixture(scope="session")
+def influx():
+	"""A real influxd (Debian's InfluxDB 1.x) in a temp dir on free ports; skipped when not installed."""
+	from gigafibre.tests.influx_server import INFLUXD, SKIP_REASON, InfluxServer
+
+	if not INFLUXD:
+		pytest.skip(SKIP_REASON)
+	with InfluxServer() as server:
+		yield server
