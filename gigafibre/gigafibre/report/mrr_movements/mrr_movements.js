@@ -6,5 +6,9 @@ frappe.query_reports["MRR Movements"] = {
 		{ fieldname: "plan", label: __("Plan"), fieldtype: "Link", options: "Subscription Plan" },
 		{ fieldname: "customer_group", label: __("Customer Group"), fieldtype: "Link", options: "Customer Group" },
 		{ fieldname: "customer", label: __("Customer"), fieldtype: "Link", options: "Customer" },
+		{
+			fieldname: "group_by", label: __("Group By"), fieldtype: "Select", default: "Month",
+			options: [{ value: "Month", label: __("Month") }, { value: "Plan and Month", label: __("Plan and Month") }],
+		},
 	],
 };

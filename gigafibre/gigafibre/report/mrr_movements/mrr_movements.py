@@ -16,6 +16,14 @@ still >0, churned = >0 -> 0. Opening + new + reactivated + expansion - contracti
 closing. Churn rate = subscribers churned / subscribers at the opening; revenue churn = (churned
 + contraction) / opening MRR; ARPU = closing MRR / subscribers at the closing.
 
+By plan (Group By "Plan and Month"): one row per plan and month. A subscription's plan is its main
+line's (the largest qty x contracted rate, by name on a tie: the service, not its add-ons), and
+the subscriber is the address *within that plan*: an address that changes plan (a new
+subscription of another plan) leaves the first plan (churned there) and enters the other (new
+there, or reactivated when it had that plan before). The plans' MRR add up to the month's; their
+movement counts may not (a plan switch is a churn and a new one by plan, an expansion or a
+contraction overall).
+
 One statement, computed by the database: each subscription's lines once, the month-ends x
 subscriptions join, the change lookups only for the subscriptions that have changes, the
 transitions by window functions (covering indexes in gigafibre/reports/setup.py).
@@ -30,14 +38,35 @@ from gigafibre.reports import kpi
 
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
+	plan = by_plan(filters)
 	rows = monthly(filters)
+	if plan:
+		return columns(True), rows, None, plan_chart(rows), plan_summary(rows)
 	return columns(), rows, None, chart(rows), summary(rows)
 
 
-def columns() -> list[dict]:
+BY_PLAN = "Plan and Month"
+
+
+def by_plan(filters) -> bool:
+	return filters.get("group_by") == BY_PLAN
+
+
+def columns(plan: bool = False) -> list[dict]:
 	money = {"fieldtype": "Currency", "width": 120}
+	first = [{"fieldname": "month", "label": _("Month"), "fieldtype": "Date", "width": 100}]
+	if plan:
+		first.append(
+			{
+				"fieldname": "plan",
+				"label": _("Plan"),
+				"fieldtype": "Link",
+				"options": "Subscription Plan",
+				"width": 160,
+			}
+		)
 	return [
-		{"fieldname": "month", "label": _("Month"), "fieldtype": "Date", "width": 100},
+		*first,
 		{"fieldname": "opening_mrr", "label": _("Opening MRR"), **money},
 		{"fieldname": "new_mrr", "label": _("New"), **money},
 		{"fieldname": "reactivated_mrr", "label": _("Reactivated"), **money},
@@ -59,7 +88,8 @@ def columns() -> list[dict]:
 SQL = """
 with months as ({months}),
 subs as (
-	select s.name, dense_rank() over (order by s.gigafibre_service_location) as k, s.start_date, s.end_date,
+	select s.name, dense_rank() over (order by s.gigafibre_service_location{plan_key}) as k, {plan_col} as plan,
+		s.start_date, s.end_date,
 		(
 			select sum(d.qty * coalesce(nullif(d.gigafibre_rate, 0), (
 				select max(ip.price_list_rate) from `tabItem Price` ip
@@ -76,7 +106,7 @@ subs as (
 		(
 			select min(last_day(s2.start_date)) from `tabSubscription` s2
 			where s2.gigafibre_service_location = s.gigafibre_service_location
-				and (s2.end_date is null or s2.end_date >= last_day(s2.start_date))
+				and (s2.end_date is null or s2.end_date >= last_day(s2.start_date)){same_plan}
 		) as first_end
 	from `tabSubscription` s{customer_join}
 	where s.party_type = 'Customer' and s.gigafibre_service_location is not null
@@ -85,7 +115,7 @@ subs as (
 	group by s.name
 ),
 sm as (
-	select subs.k, months.idx, subs.first_end,
+	select subs.k, subs.plan, months.idx, subs.first_end,
 		case when subs.changed then coalesce(
 			(
 				select c.monthly_after from `tabSubscription Change` c
@@ -105,7 +135,7 @@ sm as (
 	join months on subs.start_date <= months.m and (subs.end_date is null or subs.end_date >= months.m)
 ),
 t as (
-	select k, idx, sum(mrr) as mrr, max(first_end) as first_end,
+	select k, max(plan) as plan, idx, sum(mrr) as mrr, max(first_end) as first_end,
 		lag(idx) over o as prev_idx, lag(sum(mrr)) over o as prev_mrr, lead(idx) over o as next_idx
 	from sm
 	group by k, idx
@@ -113,7 +143,7 @@ t as (
 	window o as (partition by k order by idx)
 ),
 g as (
-	select t.k, t.idx + sh.shift as idx, t.first_end,
+	select t.k, t.plan, t.idx + sh.shift as idx, t.first_end,
 		case when sh.shift = 0 then t.mrr else 0 end as cur,
 		case when sh.shift = 1 then t.mrr when t.prev_idx = t.idx - 1 then t.prev_mrr else 0 end as prev
 	from t
@@ -121,7 +151,7 @@ g as (
 		on (sh.shift = 0 and t.idx >= 1)
 		or (sh.shift = 1 and t.idx + 1 <= %(n)s and (t.next_idx is null or t.next_idx > t.idx + 1))
 )
-select months.m as month,
+select months.m as month, {plan_out} as plan,
 	sum(g.prev) as opening_mrr,
 	sum(g.cur) as mrr,
 	sum(case when g.prev = 0 and g.cur > 0 and g.first_end >= months.m then g.cur else 0 end) as new_mrr,
@@ -136,10 +166,17 @@ select months.m as month,
 	sum(g.prev > 0 and g.cur = 0) as churned
 from months
 left join g on g.idx = months.idx
-where months.idx >= 1
-group by months.idx, months.m
-order by months.idx
+where months.idx >= 1{plan_where}
+group by months.idx, months.m{plan_group}
+order by months.idx{plan_group}
 """
+
+# A subscription's main plan: its largest line (qty x contracted rate), by plan name on a tie.
+MAIN_PLAN = """(
+	select d.plan from `tabSubscription Plan Detail` d
+	where d.parent = {sub}.name and d.parenttype = 'Subscription' and d.parentfield = 'plans'
+	order by d.qty * coalesce(d.gigafibre_rate, 0) desc, d.plan limit 1
+)"""
 
 
 def monthly(filters) -> list[dict]:
@@ -161,10 +198,17 @@ def monthly(filters) -> list[dict]:
 	if filters.get("customer"):
 		values["customer"] = filters.customer
 		conditions += " and s.party = %(customer)s"
+	plan = by_plan(filters)
 	sql = SQL.format(
 		months=common.months_sql(ends),
 		conditions=conditions,
 		customer_join=common.customer_join(filters, "s.party"),
+		plan_key=", " + MAIN_PLAN.format(sub="s") if plan else "",
+		plan_col=MAIN_PLAN.format(sub="s") if plan else "null",
+		same_plan=f" and {MAIN_PLAN.format(sub='s2')} = {MAIN_PLAN.format(sub='s')}" if plan else "",
+		plan_out="g.plan" if plan else "null",
+		plan_where=" and g.plan is not null" if plan else "",
+		plan_group=", g.plan" if plan else "",
 	)
 	rows = frappe.db.sql(sql, values, as_dict=True)
 	for row in rows:
@@ -184,6 +228,8 @@ def monthly(filters) -> list[dict]:
 		row.churn_rate = kpi.ratio(row.churned, row.opening_subscribers)
 		row.revenue_churn = kpi.ratio(row.churned_mrr + row.contraction_mrr, row.opening_mrr)
 		row.arpu = round(row.mrr / row.subscribers, 2) if row.subscribers else None
+	if plan and filters.get("plan"):
+		rows = [r for r in rows if r.plan == filters.plan]
 	return rows
 
 
@@ -211,6 +257,45 @@ def chart(rows: list[dict]) -> dict | None:
 		"type": "axis-mixed",
 		"fieldtype": "Currency",
 	}
+
+
+def plan_chart(rows: list[dict]) -> dict | None:
+	"""MRR by plan over the months (a line per plan)."""
+	if not rows:
+		return None
+	months = sorted({r.month for r in rows})
+	mrr = {(r.plan, r.month): r.mrr for r in rows}
+	return {
+		"data": {
+			"labels": [frappe.utils.formatdate(m, "MMM yyyy") for m in months],
+			"datasets": [
+				{"name": plan, "values": [mrr.get((plan, m), 0) for m in months]}
+				for plan in sorted({r.plan for r in rows})
+			],
+		},
+		"type": "line",
+		"fieldtype": "Currency",
+	}
+
+
+def plan_summary(rows: list[dict]) -> list[dict]:
+	"""The last month's MRR, ARR and subscribers over every plan shown."""
+	if not rows:
+		return []
+	last = max(r.month for r in rows)
+	closing = [r for r in rows if r.month == last]
+	mrr = sum(r.mrr for r in closing)
+	subscribers = sum(r.subscribers for r in closing)
+	return [
+		{"label": _("MRR"), "value": mrr, "datatype": "Currency", "indicator": "Blue"},
+		{"label": _("ARR"), "value": 12 * mrr, "datatype": "Currency", "indicator": "Blue"},
+		{"label": _("Subscribers"), "value": subscribers, "datatype": "Int"},
+		{
+			"label": _("ARPU"),
+			"value": round(mrr / subscribers, 2) if subscribers else 0,
+			"datatype": "Currency",
+		},
+	]
 
 
 def summary(rows: list[dict]) -> list[dict]:
