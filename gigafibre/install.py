@@ -28,9 +28,10 @@ def after_install() -> None:
 	ensure_seed_templates()
 	ensure_default_invoice_format()
 
-	from gigafibre.reports.setup import ensure_indexes
+	from gigafibre.reports.setup import ensure_indexes, ensure_report_access
 
 	ensure_indexes()
+	ensure_report_access()
 
 	from gigafibre.ai.triage_setup import ensure_custom_fields as triage_fields
 
