@@ -16,7 +16,7 @@ ARPU: closing MRR / subscribers at the closing.
 """
 
 import calendar
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 
 NEW, REACTIVATED, EXPANSION, CONTRACTION, CHURNED, FLAT = (
@@ -93,3 +93,16 @@ def travel_seconds(points: list[tuple[float, float]], seconds_between) -> int:
 	"""Planned travel of a day's route (home, the jobs in scheduled order, home); `seconds_between`
 	is the planner's travel model for two points."""
 	return sum(seconds_between(a, b) for a, b in pairwise(points))
+
+
+def actual_travel_seconds(visits: list[tuple[datetime, datetime | None]], day_start: datetime | None) -> int:
+	"""Actual travel of a technician's day: the time from leaving one job (its check-out; for the
+	day's first job, the shift's start) to arriving at the next (`visits`: (arrival, departure)
+	per job, arrival = the GPS arrival or the check-in, whichever came first). A leg whose start
+	is unknown (no check-out, no shift) or negative (there before the shift began) counts 0."""
+	total, left = 0, day_start
+	for arrived, departed in sorted(visits, key=lambda v: v[0]):
+		if left is not None and arrived > left:
+			total += int((arrived - left).total_seconds())
+		left = departed
+	return total

@@ -1,6 +1,6 @@
 """The reports' definitions: month-ends, movements, optical bands, planned travel."""
 
-from datetime import date
+from datetime import date, datetime
 
 from gigafibre.reports import kpi
 
@@ -44,3 +44,20 @@ def test_travel_is_the_sum_of_the_legs():
 	legs = {("h", "a"): 600, ("a", "b"): 300, ("b", "h"): 900}
 	assert kpi.travel_seconds(["h", "a", "b", "h"], lambda x, y: legs[(x, y)]) == 1800
 	assert kpi.travel_seconds(["h"], lambda x, y: 1) == 0
+
+
+# ---------------------------------------------------------------- actual travel
+def test_actual_travel_runs_from_each_departure_to_the_next_arrival():
+	at = lambda h, m=0: datetime(2026, 4, 7, h, m)  # noqa: E731
+	visits = [(at(12, 20), at(13)), (at(9, 10), at(10, 40)), (at(13, 50), at(14, 50))]  # any order
+	# from the 8:00 shift start: 70 min, 10:40 -> 12:20 100 min, 13:00 -> 13:50 50 min.
+	assert kpi.actual_travel_seconds(visits, at(8)) == (70 + 100 + 50) * 60
+	assert kpi.actual_travel_seconds(visits, None) == (100 + 50) * 60  # no shift: no first leg
+
+
+def test_actual_travel_skips_unknown_and_negative_legs():
+	at = lambda h, m=0: datetime(2026, 4, 7, h, m)  # noqa: E731
+	# in before the shift began (7:50 < 8:00): 0; no check-out on the second job: its next leg 0.
+	visits = [(at(7, 50), at(9)), (at(9, 30), None), (at(11), at(12))]
+	assert kpi.actual_travel_seconds(visits, at(8)) == 30 * 60
+	assert kpi.actual_travel_seconds([], at(8)) == 0

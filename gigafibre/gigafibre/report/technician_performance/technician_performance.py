@@ -10,11 +10,15 @@ network acceptance gate's outcome. *Planned travel share*: the planner's travel 
 (dispatch/travel.py estimate, with the Settings' road factor and speed) over the day's route
 home -> jobs in scheduled order -> home, divided by the shift's working time that weekday (less
 its break); without a shift, by the span from the first job's start to the last one's end plus
-that travel. Aggregates are one grouped statement; the travel share reads the routes once.
+that travel. *Actual travel share*: the time from leaving a job (its check-out; for the day's
+first job, the shift's start) to arriving at the next (the GPS arrival `gps_on_site_at` from the
+Traccar geofence, or the check-in, whichever came first), over the same working time (without a
+shift: from the first arrival to the last check-out); legs with no known start count 0.
+Aggregates are one grouped statement; both travel shares read the day's jobs once.
 """
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import frappe
 from frappe import _
@@ -54,7 +58,7 @@ order by j.technician{by_day}
 
 ROUTES = """
 select j.technician, date(j.scheduled_start) as day, j.scheduled_start, j.scheduled_end,
-	l.latitude, l.longitude, t.home_latitude, t.home_longitude
+	j.check_in_at, j.gps_on_site_at, j.check_out_at, l.latitude, l.longitude, t.home_latitude, t.home_longitude
 from `tabDispatch Job` j
 join `tabTechnician` t on t.name = j.technician
 left join `tabService Location` l on l.name = j.service_location
@@ -83,10 +87,10 @@ def execute(filters=None):
 		as_dict=True,
 	)
 	shares = travel_shares(values, conditions)
-	per_tech: dict[str, list] = defaultdict(lambda: [0, 0])
-	for (tech, _day), (travel_s, work_s) in shares.items():
-		per_tech[tech][0] += travel_s
-		per_tech[tech][1] += work_s
+	per_tech: dict[str, list] = defaultdict(lambda: [0, 0, 0, 0])
+	for (tech, _day), day_share in shares.items():
+		for i, seconds in enumerate(day_share):
+			per_tech[tech][i] += seconds
 	for row in rows:
 		for key in ("jobs", "completed", "days", "with_window", "early", "late", "fix_jobs", "repeats"):
 			row[key] = int(row[key] or 0)
@@ -94,16 +98,19 @@ def execute(filters=None):
 		row.on_time_rate = kpi.ratio(row.on_time, row.with_window)
 		row.first_time_fix = kpi.ratio(row.fix_jobs - row.repeats, row.fix_jobs)
 		row.jobs_per_day = round(row.completed / row.days, 2) if row.days else 0
-		travel_s, work_s = (
-			shares.get((row.technician, row.day), (0, 0)) if by_day else per_tech[row.technician]
+		travel_s, work_s, actual_s, actual_work_s = (
+			shares.get((row.technician, row.day), (0, 0, 0, 0)) if by_day else per_tech[row.technician]
 		)
 		row.travel_hours = round(travel_s / 3600, 2)
 		row.travel_share = kpi.ratio(travel_s, work_s)
+		row.actual_travel_hours = round(actual_s / 3600, 2)
+		row.actual_travel_share = kpi.ratio(actual_s, actual_work_s)
 	return columns(by_day), rows, None, chart(rows, by_day)
 
 
-def travel_shares(values: dict, conditions: str) -> dict[tuple, tuple[int, int]]:
-	"""{(technician, day): (planned travel seconds, working seconds)} from one read of the routes."""
+def travel_shares(values: dict, conditions: str) -> dict[tuple, tuple[int, int, int, int]]:
+	"""{(technician, day): (planned travel seconds, working seconds, actual travel seconds, actual
+	working seconds)} from one read of the day's jobs."""
 	from gigafibre.dispatch.day import setting
 
 	road, speed = float(setting("dispatch_road_factor")), float(setting("dispatch_average_speed"))
@@ -129,17 +136,37 @@ def travel_shares(values: dict, conditions: str) -> dict[tuple, tuple[int, int]]
 			durations = travel.estimate(points, road, speed).durations
 			seconds = kpi.travel_seconds(list(range(len(points))), lambda a, b, d=durations: d[a][b])
 		shift = shifts[tech].get(WEEKDAYS[day.weekday()])
-		work = 0
+		work, day_start = 0, None
 		if shift and to_time(shift.start_time) and to_time(shift.end_time):
 			begin, finish = to_time(shift.start_time), to_time(shift.end_time)
 			work = (finish.hour * 3600 + finish.minute * 60) - (begin.hour * 3600 + begin.minute * 60)
 			work -= (shift.break_minutes or 0) * 60
+			day_start = datetime.combine(day, begin) if work > 0 else None
+		shift_work = work
 		if work <= 0:
 			first = get_datetime(mine[0].scheduled_start)
 			last = max(get_datetime(j.scheduled_end or j.scheduled_start) for j in mine)
 			work = int((last - first).total_seconds()) + seconds
-		out[(tech, day)] = (seconds, max(work, 0))
+		actual, actual_work = actual_travel(mine, day_start, shift_work)
+		out[(tech, day)] = (seconds, max(work, 0), actual, actual_work)
 	return out
+
+
+def actual_travel(jobs: list[dict], day_start, shift_work: int) -> tuple[int, int]:
+	"""(actual travel seconds, working seconds) of one technician-day from its jobs' arrivals."""
+	visits = []
+	for job in jobs:
+		arrivals = [get_datetime(t) for t in (job.gps_on_site_at, job.check_in_at) if t]
+		if arrivals:
+			visits.append((min(arrivals), get_datetime(job.check_out_at) if job.check_out_at else None))
+	if not visits:
+		return 0, 0
+	seconds = kpi.actual_travel_seconds(visits, day_start)
+	if shift_work > 0:
+		return seconds, shift_work
+	first = min(v[0] for v in visits)
+	last = max([v[1] for v in visits if v[1]] + [v[0] for v in visits])
+	return seconds, max(int((last - first).total_seconds()), 0)
 
 
 def columns(by_day: bool) -> list[dict]:
@@ -170,6 +197,13 @@ def columns(by_day: bool) -> list[dict]:
 		{"fieldname": "overridden", "label": _("Gate Overridden"), "fieldtype": "Int", "width": 100},
 		{"fieldname": "travel_hours", "label": _("Planned Travel (h)"), "fieldtype": "Float", "width": 110},
 		{"fieldname": "travel_share", "label": _("Planned Travel Share (%)"), **pct},
+		{
+			"fieldname": "actual_travel_hours",
+			"label": _("Actual Travel (h)"),
+			"fieldtype": "Float",
+			"width": 110,
+		},
+		{"fieldname": "actual_travel_share", "label": _("Actual Travel Share (%)"), **pct},
 	]
 
 
