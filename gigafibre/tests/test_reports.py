@@ -15,6 +15,7 @@ from frappe.utils import add_days, getdate, today
 from gigafibre.billing import subscriptions
 from gigafibre.billing.setup import ensure_custom_fields as billing_fields
 from gigafibre.demo.taxes import quebec_sales_taxes
+from gigafibre.reports.setup import ensure_report_access
 from gigafibre.tests.utils import company, make_technician
 
 PLAN_A, PLAN_B, MESH = "_Test Rpt Plan A", "_Test Rpt Plan B", "_Test Rpt Mesh"
@@ -48,6 +49,7 @@ class TestReports(FrappeTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		billing_fields()
+		ensure_report_access()  # as install and migrate do (a site migrated before it existed)
 		tag = uuid.uuid4().hex[:6]
 		cls.company = company()
 		cls.group = frappe.get_doc(
@@ -166,6 +168,56 @@ class TestReports(FrappeTestCase):
 		self.assertEqual((mar.subscribers, mar.reactivated, mar.new), (4, 1, 0))
 		self.assertEqual(mar.arpu, 65)
 		self.assertEqual(mar.revenue_churn, 12.5)  # 30 / 240
+
+	def test_mrr_by_plan_and_month(self):
+		result = _report(
+			"MRR Movements",
+			company=self.company,
+			from_date="2026-01-01",
+			to_date="2026-03-31",
+			customer_group=self.group.name,
+			group_by="Plan and Month",
+		)
+		rows = {(r.plan, str(r.month)): r for r in _rows(result)}
+		self.assertEqual(len(rows), 6)  # 2 plans x 3 months
+		a = [rows[(PLAN_A, m)] for m in ("2026-01-31", "2026-02-28", "2026-03-31")]
+		b = [rows[(PLAN_B, m)] for m in ("2026-01-31", "2026-02-28", "2026-03-31")]
+		# Plan A (L2's main line is plan A, its mesh an add-on): 31 Dec L0 50 + L2 60 = 110;
+		# January L2 churned: 50, churn 1 of 2; February L0 +30: 80; March L2 back: 130.
+		self.assertEqual(
+			(a[0].opening_mrr, a[0].churned_mrr, a[0].mrr, a[0].subscribers, a[0].churned),
+			(110, 60, 50, 1, 1),
+		)
+		self.assertEqual((a[0].churn_rate, a[0].arpu, a[0].arr), (50, 50, 600))
+		self.assertEqual((a[1].expansion_mrr, a[1].mrr), (30, 80))
+		self.assertEqual(
+			(a[2].reactivated_mrr, a[2].reactivated, a[2].new, a[2].mrr, a[2].subscribers, a[2].arr),
+			(50, 1, 0, 130, 2, 1560),
+		)
+		self.assertEqual(a[2].arpu, 65)
+		# Plan B: 31 Dec L3 80; January L1 new: 160 (ARPU 80); flat; March L3 -30: 130.
+		self.assertEqual(
+			(b[0].opening_mrr, b[0].new_mrr, b[0].new, b[0].mrr, b[0].arpu), (80, 80, 1, 160, 80)
+		)
+		self.assertEqual((b[1].opening_mrr, b[1].mrr, b[1].churned), (160, 160, 0))
+		self.assertEqual((b[2].contraction_mrr, b[2].mrr, b[2].revenue_churn), (30, 130, 18.75))
+		self.assertEqual((b[2].churn_rate, b[2].arr), (0, 1560))
+		# The plans add up to the month's MRR (210, 240, 260 in the month view).
+		self.assertEqual([x.mrr + y.mrr for x, y in zip(a, b, strict=True)], [210, 240, 260])
+		summary = {s["label"]: s["value"] for s in result["report_summary"]}
+		self.assertEqual((summary[frappe._("MRR")], summary[frappe._("ARR")]), (260, 3120))
+		only_b = _rows(
+			_report(
+				"MRR Movements",
+				company=self.company,
+				from_date="2026-01-01",
+				to_date="2026-03-31",
+				customer_group=self.group.name,
+				group_by="Plan and Month",
+				plan=PLAN_B,
+			)
+		)
+		self.assertEqual([(r.plan, r.mrr) for r in only_b], [(PLAN_B, 160), (PLAN_B, 160), (PLAN_B, 130)])
 
 	def test_subscribers_by_plan_and_area(self):
 		frappe.db.set_value("Service Location", self.locations[3], "location_status", "Suspended")
@@ -300,7 +352,19 @@ class TestReports(FrappeTestCase):
 		return doc
 
 	def test_technician_performance(self):
-		tech = make_technician(full_name=f"Rpt Tech {self.tag}", mobile="514 555-0177")
+		tech = make_technician(
+			full_name=f"Rpt Tech {self.tag}",
+			mobile="514 555-0177",
+			working_hours=[
+				{
+					"weekday": "Tuesday",
+					"start_time": "08:00:00",
+					"end_time": "17:00:00",
+					"break_start": "11:30:00",
+					"break_minutes": 30,
+				}
+			],
+		)
 		day = datetime(2026, 4, 7)
 		at = lambda h, m=0: day + timedelta(hours=h, minutes=m)  # noqa: E731
 		# 1. Install at L0, window 8-10, in at 9:10, out 10:40 (90 min); a Repair at L0 is
@@ -320,6 +384,7 @@ class TestReports(FrappeTestCase):
 			acceptance_override=1,
 		)
 		# 2. Repair at L1, window 10-12, in at 12:30 (late), out 13:00 (30 min). Gate failed.
+		#    The Traccar geofence saw the van arrive at 12:20.
 		self._job(
 			tech,
 			job_type="Repair",
@@ -330,6 +395,7 @@ class TestReports(FrappeTestCase):
 			scheduled_start=at(11),
 			scheduled_end=at(12),
 			check_in_at=at(12, 30),
+			gps_on_site_at=at(12, 20),
 			check_out_at=at(13),
 			acceptance_status="Failed",
 		)
@@ -369,6 +435,10 @@ class TestReports(FrappeTestCase):
 		self.assertEqual((row.early, row.late, row.on_time_rate), (1, 1, 33.33))  # 1 of 3 in the window
 		self.assertEqual((row.repeats, row.first_time_fix), (1, 66.67))  # job 1 of 3 came back
 		self.assertEqual((row.gate_failed, row.overridden), (1, 1))
+		# Actual travel on the 7th (a Tuesday, shift 8:00-17:00 less 30 min: 510 min): 8:00 -> 9:10
+		# 70 min, 10:40 -> 12:20 (the GPS arrival, before the check-in) 100, 13:00 -> 13:50 50 = 220
+		# min = 3.67 h, 43.14 % of 510. The 20th (no arrival yet) adds nothing.
+		self.assertEqual((row.actual_travel_hours, row.actual_travel_share), (3.67, 43.14))
 		by_day = _rows(
 			_report(
 				"Technician Performance",
@@ -379,6 +449,9 @@ class TestReports(FrappeTestCase):
 			)
 		)
 		self.assertEqual([(str(r.day), r.jobs) for r in by_day], [("2026-04-07", 3), ("2026-04-20", 1)])
+		self.assertEqual(
+			[(r.actual_travel_hours, r.actual_travel_share) for r in by_day], [(3.67, 43.14), (0, None)]
+		)
 		durations = {
 			r.job_type_label: r
 			for r in _rows(
@@ -507,6 +580,12 @@ class TestReports(FrappeTestCase):
 		)
 		other.insert(ignore_permissions=True)
 		other.add_roles("Accounts Manager")
+		gm = f"rpt-gm-{self.tag}@example.com"
+		gm_user = frappe.get_doc(
+			{"doctype": "User", "email": gm, "first_name": "Gm", "send_welcome_email": 0}
+		)
+		gm_user.insert(ignore_permissions=True)
+		gm_user.add_roles("Gigafibre Manager")  # no accounting role
 		revenue = (
 			"MRR Movements",
 			"Subscribers by Plan and Area",
@@ -518,8 +597,11 @@ class TestReports(FrappeTestCase):
 			for name in revenue:
 				with self.assertRaises(frappe.PermissionError, msg=name):
 					_report(name, company=self.company)
-			frappe.set_user(manager)
-			for name in revenue:
-				self.assertIn("result", _report(name, company=self.company, customer_group=self.group.name))
+			for user in (manager, gm):
+				frappe.set_user(user)
+				for name in revenue:
+					self.assertIn(
+						"result", _report(name, company=self.company, customer_group=self.group.name), name
+					)
 		finally:
 			frappe.set_user("Administrator")
