@@ -29,6 +29,10 @@ def handle_twilio(doc) -> str | None:
 		return handle_status(doc)
 	if doc.event_type == "sms.received":
 		return handle_sms(doc)
+	if (doc.event_type or "").startswith("voice."):
+		from gigafibre.voice.service import handle_event
+
+		return handle_event(doc)
 	return "ignored"
 
 

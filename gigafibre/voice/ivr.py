@@ -76,8 +76,7 @@ OUTAGE_END_TODAY = _("Service should be restored around {0}.")
 OUTAGE_END_LATER = _("Service should be restored on {0} around {1}.")
 OUTAGE_END_UNKNOWN = _("We do not know yet when service will be restored.")
 MENU_CUSTOMER = _(
-	"For billing, press 1 or say billing. For technical support, press 2. For sales, press 3. "
-	"To speak with an agent, press 0."
+	"For billing, press 1 or say billing. For technical support, press 2. For sales, press 3. To speak with an agent, press 0."
 )
 MENU_GUEST = _("For sales, press 3 or say sales. To speak with an agent, press 0.")
 # Each said in the language it offers.
@@ -124,6 +123,7 @@ LOG_CALLBACK = _("Callback requested")
 LOG_CLOSED = _("After hours: voicemail")
 LOG_VOICEMAIL = _("Voicemail recorded ({0} s): {1}")
 LOG_INVALID = _("Invalid choice: {0}")
+LOG_SUMMARY = _("Assistant summary: {0}")
 LOG_NO_ONE = _("No one available: caller asked to text")
 
 DEPARTMENT_LABEL = {

@@ -95,6 +95,11 @@ class GigafibreSettings(Document):
 		residential_contract: DF.Code
 		routing_engine: DF.Literal["", "OSRM", "Valhalla"]
 		routing_url: DF.Data
+		routr_api_url: DF.Data
+		routr_domain: DF.Data
+		routr_gateway_ref: DF.Data
+		routr_password: DF.Password
+		routr_username: DF.Data
 		stripe_api_base: DF.Data
 		stripe_publishable_key: DF.Data
 		stripe_secret_key: DF.Password
@@ -109,9 +114,19 @@ class GigafibreSettings(Document):
 		triage_enabled: DF.Check
 		twilio_account_sid: DF.Data
 		twilio_api_base: DF.Data
+		twilio_api_key_secret: DF.Password
+		twilio_api_key_sid: DF.Data
 		twilio_auth_token: DF.Password
 		twilio_from_number: DF.Data
 		twilio_public_url: DF.Data
+		twilio_twiml_app_sid: DF.Data
+		voice_agent_enabled: DF.Check
+		voice_hold_music_url: DF.Data
+		voice_holiday_list: DF.Link
+		voice_hours: DF.SmallText
+		voice_operator_number: DF.Data
+		voice_sales_number: DF.Data
+		voice_token_minutes: DF.Int
 	# end: auto-generated types
 
 	def validate(self) -> None:

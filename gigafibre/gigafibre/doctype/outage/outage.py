@@ -22,6 +22,7 @@ class Outage(Document):
 
 		affected_count: DF.Int
 		affected_locations: DF.Table[OutageLocation]
+		estimated_end: DF.Datetime | None
 		message: DF.SmallText | None
 		monitor_id: DF.Data | None
 		monitor_name: DF.Data
