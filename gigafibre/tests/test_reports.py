@@ -566,6 +566,43 @@ class TestReports(FrappeTestCase):
 		self.assertEqual([(r.customer, r.tickets) for r in callers], [(self.customers[0], 3)])
 		self.assertEqual(callers[0].categories, "_Test Rpt Billing, _Test Rpt Wi-Fi")
 
+	def test_the_pollers_stored_readings_feed_the_onu_report(self):
+		from gigafibre.errors import ServiceError
+		from gigafibre.network import tasks
+		from gigafibre.network.olt_snmp import OltPoll, OnuSnapshot
+
+		olt = f"OLT-RPT-{self.tag}"
+		saved = tasks.latest_readings()
+		try:
+			frappe.cache.delete_value(tasks.READINGS_CACHE)
+			tasks.store_readings(
+				[
+					OltPoll(
+						olt,
+						[
+							OnuSnapshot(olt, "0/1/1", 1, "online", -18.2),  # good
+							OnuSnapshot(olt, "0/1/1", 2, "online", -28.4),  # low
+							OnuSnapshot(olt, "0/1/1", 3, "offline"),  # no reading
+						],
+					)
+				],
+				"2026-04-07T10:00:00",
+			)
+			# The next poll: the OLT does not answer; its readings of 10:00 stay.
+			failed = OltPoll(olt, error=ServiceError("OLT {0} did not answer", olt))
+			tasks.store_readings([failed], "2026-04-07T10:05:00")
+			self.assertEqual(tasks.latest_readings()[olt]["at"], "2026-04-07T10:00:00")
+			rows = _rows(_report("ONU Optical Levels", olt=olt))
+		finally:
+			frappe.cache.set_value(tasks.READINGS_CACHE, saved)
+		self.assertEqual(len(rows), 1)
+		port = rows[0]
+		self.assertEqual(
+			(port.pon_port, port.onus, port.good, port.low, port.no_reading, port.placed),
+			("0/1/1", 3, 1, 1, 1, 4),  # the four test locations are placed on 0/1/1
+		)
+		self.assertEqual(str(port.polled_at), "2026-04-07T10:00:00")  # the poll that answered
+
 	# ------------------------------------------------------------ permissions
 	def test_a_technician_cannot_open_the_revenue_reports(self):
 		email = f"rpt-tech-{self.tag}@example.com"
