@@ -11,7 +11,10 @@ Idempotent per seed: what exists is kept (a second run adds nothing). What it ma
    then spread in time with the seed: start dates over the 14 months before this one, 12 %
    cancelled (an end date after the start, location Inactive), 5 % of locations Suspended, 4 %
    with a plan change (a Subscription Change row), areas over 40 Québec postal prefixes, every
-   location placed on an OLT / PON port / ONU.
+   location placed on an OLT / PON port / ONU. Then **reactivations**: about a quarter of the
+   addresses cancelled more than 45 days ago subscribe again — an active subscription (one with
+   no plan change) moves to the cancelled address and its customer, starting 20 to 120 days after
+   the cancellation (its own address left Inactive) — so MRR Movements measures reactivations.
 2. **Invoices**: one real Sales Invoice made and submitted by ERPNext (GST + QST template), then
    --invoices copies of all its rows (Sales Invoice, its item and tax rows, GL Entry, Payment
    Ledger Entry), scaled to the subscription's monthly amount, one per subscription and month
@@ -197,6 +200,51 @@ def spread(seed: int, subs: list[frappe._dict]) -> int:
 	insert("Subscription Change", changes)
 	frappe.db.commit()
 	return len(rows)
+
+
+def reactivations(seed: int) -> int:
+	"""Cancelled addresses that subscribe again (once: marked by an address with two of our
+	subscriptions). Run before the invoices, which then follow the moved subscriptions."""
+	ours_like = f"%-B{seed}-%"
+	if frappe.db.sql(
+		"select 1 from tabSubscription where party like %s and gigafibre_service_location is not null"
+		" group by gigafibre_service_location having count(*) > 1 limit 1",
+		ours_like,
+	):
+		return 0
+	rng = random.Random(seed * 31)
+	today = date.today()
+	rows = frappe.db.sql(
+		"select s.name, s.party, s.gigafibre_service_location as location, s.start_date, s.end_date"
+		" from tabSubscription s where s.party like %s and s.gigafibre_service_location is not null"
+		" and not exists (select 1 from `tabSubscription Change` c where c.subscription = s.name)"
+		" order by s.name",
+		ours_like,
+		as_dict=True,
+	)
+	cancelled = [r for r in rows if r.end_date and (today - r.end_date).days > 45]
+	donors = [r for r in rows if not r.end_date]
+	rng.shuffle(donors)
+	moves = []
+	for gone in cancelled:
+		if rng.random() >= 0.25 or not donors:
+			continue
+		back = donors.pop()
+		start = gone.end_date + timedelta(days=rng.randint(20, min(120, (today - gone.end_date).days - 5)))
+		moves.append((back.name, gone.location, gone.party, start, back.location))
+	for name, location, party, start, old_location in moves:
+		frappe.db.sql(
+			"update tabSubscription set gigafibre_service_location = %s, party = %s, start_date = %s,"
+			" current_invoice_start = %s, status = 'Active' where name = %s",
+			(location, party, start, start, name),
+		)
+		frappe.db.sql(
+			"update `tabService Location` set location_status = if(name = %s, 'Active', 'Inactive')"
+			" where name in (%s, %s)",
+			(location, location, old_location),
+		)
+	frappe.db.commit()
+	return len(moves)
 
 
 # ---------------------------------------------------------------- 2. invoices
@@ -637,6 +685,7 @@ def generate(args) -> dict:
 	step("subscriptions", lambda: bc.generate(args.seed, args.subscriptions, 6)["copied"])
 	subs = ours(args.seed)
 	step("spread", lambda: spread(args.seed, subs))
+	step("reactivations", lambda: reactivations(args.seed))
 	step("invoices", lambda: invoices(args.seed, subs, args.invoices))
 	step("jobs", lambda: jobs(args.seed, args.jobs))
 	step("tickets", lambda: tickets(args.seed, args.tickets))
