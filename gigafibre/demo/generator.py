@@ -441,7 +441,11 @@ def generate(locations: int = 200, jobs: int = 50, seed: int = 2026, day: date |
 				"window_end": window_end,
 				"scheduled_start": start if status != "New" else None,
 				"required_skills": list(JOB_SKILLS[job_type]),
-				"source": rng.choice(("Manual", "Ticket", "Order")),
+				# A job from an order takes its type's template, whose required photo and scan a
+				# generated job cannot have: the demo's finished jobs came from the desk or a ticket.
+				"source": rng.choice(
+					("Manual", "Ticket") if status == "Completed" else ("Manual", "Ticket", "Order")
+				),
 			}
 		)
 	return data
