@@ -77,3 +77,11 @@ def test_jobs_are_for_the_day_and_consistent_with_their_status():
 		if job["status"] != "New":
 			assert job["window_start"] <= job["scheduled_start"] < job["window_end"]
 	assert {j["status"] for j in data.jobs} >= {"New", "Assigned"}
+
+
+def test_finished_jobs_take_no_order_template():
+	# A job from an order takes its type's template (required photo and scan), which a generated
+	# finished job cannot satisfy: the loader would stop on ChecklistIncomplete.
+	for seed in range(5):
+		finished = [j for j in generate(day=DAY, seed=seed).jobs if j["status"] == "Completed"]
+		assert finished and all(j["source"] != "Order" for j in finished)
