@@ -268,12 +268,16 @@ def guess_language(text: str, default: str = DEFAULT_LANGUAGE) -> str:
 
 
 _ENGLISH = set(
-	"the my is it my i you your what when why how can could please hello hi thanks thank internet bill "
-	"invoice not working down are was do does want need with and this that there".split()
+	"the my is it i you your what when why how can could would please hello hi thanks thank bill invoice "
+	"not working down are was do does did want need with and this that there have has my me to of for "
+	"on in at since yes no again also but or which who speak talk someone".split()
 )
+
 _FRENCH = set(
-	"le la les mon ma mes est je tu vous votre quoi quand pourquoi comment peux pouvez svp bonjour allo "
-	"merci facture marche pas fonctionne panne avec et ce cette il y a rendez-vous j'ai c'est".split()
+	"le la les un une des du de au aux mon ma mes est je tu vous votre vos quoi quand pourquoi comment "
+	"peux pouvez svp bonjour allo merci facture marche pas fonctionne panne avec et ce cette il y a "
+	"rendez-vous j'ai c'est encore aussi mais ou qui que quel quelle oui non plus pour sur dans depuis "
+	"suis avez ai fait tres bien lent coupe encore parler quelqu'un".split()
 )
 
 
