@@ -299,3 +299,48 @@ class TestAgent(SmsTestCase):
 		self.assertTrue(result.handed_off and "Je veux parler" in result.summary)
 		self.assertEqual(self.gemini.requests, [])
 		self.assert_handed_off(issue, frappe._(agent.HANDOFF_MESSAGE, lang="fr"))
+
+	def test_tools_touch_only_the_customers_own_records(self):
+		from gigafibre.ai import tools
+		from gigafibre.tests.utils import make_location
+
+		def job(customer):
+			location = make_location(customer=customer)
+			return frappe.get_doc(
+				{
+					"doctype": "Dispatch Job",
+					"subject": "Installation",
+					"job_type": "Survey",
+					"service_location": location.name,
+					"expected_duration": 60,
+				}
+			).insert()
+
+		own, other = job(self.customer), job(self.other)
+		listed = [a["appointment"] for a in tools.appointments(self.customer)["appointments"]]
+		self.assertIn(own.name, listed)
+		self.assertNotIn(other.name, listed)
+		for attempt in (
+			lambda: tools.appointment_slots(self.customer, other.name),
+			lambda: tools.reschedule_appointment(self.customer, other.name, "2030-01-02T08:00:00"),
+		):
+			with self.assertRaises(tools.NotYours):
+				attempt()
+		self.assertFalse(frappe.db.exists("Customer Job Link", {"dispatch_job": other.name}))
+		with self.assertRaises(tools.InvalidValue):
+			tools.restart_device(self.customer)  # no device on this account
+		ticket = tools.open_ticket(self.customer, "Modem rouge", "Le modem clignote rouge depuis hier.")
+		self.assertEqual(frappe.db.get_value("Issue", ticket["ticket"], "customer"), self.customer)
+
+		# Through the runtime: another customer's appointment is a failed call the model hears about.
+		self.script += [
+			model_reply([call("appointment_slots", {"appointment": other.name})]),
+			model_reply([reply_call("Je ne trouve pas ce rendez-vous à votre dossier.")]),
+		]
+		issue = self.portal_thread("Déplacez le rendez-vous " + other.name)
+		agent_service.answer(issue, "Déplacez le rendez-vous " + other.name, channel="Portal")
+		[tool] = self.logs(issue, "Tool")
+		self.assertEqual(
+			(tool.tool, tool.outcome, tool.customer), ("appointment_slots", "Error", self.customer)
+		)
+		self.assertIn("No appointment", last_tool_result(self.gemini.requests[1])["response"]["error"])
