@@ -103,11 +103,12 @@ class _Answer(BaseModel):
 def answer_schema(category_names: tuple[str, ...]) -> type[BaseModel]:
 	"""The model's answer, its category an enum of `category_names` (sent as Gemini's response
 	schema; an answer outside it does not validate)."""
-	category = Enum("Category", {name: name for name in category_names}, type=str)
+	# An inline enum (Literal), not an Enum class: pydantic 2.7 (Frappe 15's pin) wraps a described
+	# Enum's $ref in allOf, which google-genai's Schema refuses.
 	return create_model(
 		"TriageAnswer",
 		__base__=_Answer,
-		category=(category, Field(description="The one category that fits the ticket best.")),
+		category=(Literal[category_names], Field(description="The one category that fits the ticket best.")),
 		urgency=(
 			Literal[URGENCIES],
 			Field(

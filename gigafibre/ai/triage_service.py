@@ -63,26 +63,24 @@ def category_names() -> tuple[str, ...]:
 # ------------------------------------------------------------------ requests (hooks: store, enqueue, never raise)
 
 
-def request(issue: str) -> None:
+def request(issue: str, doc=None) -> None:
 	"""Mark the Issue Pending (stored first, the sweep's "not before" after the grace period) and
-	enqueue its job; one queued job per Issue (a burst of messages is triaged once)."""
-	now = now_datetime()
-	frappe.db.set_value(
-		"Issue",
-		issue,
-		{F_STATUS: core.PENDING, F_ATTEMPTS: 0, F_NEXT: now + core.GRACE, F_ERROR: None},
-		update_modified=False,
-	)
+	enqueue its job; one queued job per Issue (a burst of messages is triaged once). `doc`: the
+	Issue being inserted, told the same values (a later save of it must not blank them)."""
+	values = {F_STATUS: core.PENDING, F_ATTEMPTS: 0, F_NEXT: now_datetime() + core.GRACE, F_ERROR: None}
+	frappe.db.set_value("Issue", issue, values, update_modified=False)
+	if doc is not None:
+		doc.update(values)
 	enqueue(RUN, issue=issue, job_id=_job_id(issue), deduplicate=True)
 
 
-def _guarded(issue: str, what: str) -> None:
+def _guarded(issue: str, what: str, doc=None) -> None:
 	if frappe.flags.in_install or frappe.flags.in_migrate or frappe.flags.in_patch or frappe.flags.in_import:
 		return
 	frappe.db.savepoint("gigafibre_triage_request")
 	try:
 		if active() and frappe.get_meta("Issue").has_field(F_STATUS):
-			request(issue)
+			request(issue, doc)
 	except Exception:
 		# Intake first: a ticket or a message is never refused because triage could not be asked for.
 		frappe.db.rollback(save_point="gigafibre_triage_request")
@@ -91,7 +89,7 @@ def _guarded(issue: str, what: str) -> None:
 
 def issue_created(doc, method=None) -> None:
 	"""Issue after_insert."""
-	_guarded(doc.name, "Issue")
+	_guarded(doc.name, "Issue", doc)
 
 
 def message_received(doc, method=None) -> None:
