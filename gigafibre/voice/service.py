@@ -172,7 +172,12 @@ def log(call_sid: str, lines: list[tuple]) -> None:
 	if not record or not lines:
 		return
 	stamp = now_datetime().strftime("%H:%M:%S")
-	written = [f"{stamp} " + _(template, lang=LOG_LANG).format(*args) for template, *args in lines]
+	labels = set(ivr.DEPARTMENT_LABEL.values())
+	written = [
+		f"{stamp} "
+		+ _(template, lang=LOG_LANG).format(*(_(a, lang=LOG_LANG) if a in labels else a for a in args))
+		for template, *args in lines
+	]
 	old = [line for line in (record.text_content or "").split("\n") if line.strip()]
 	# The first line of a new record is already the inbound line.
 	if old and written and written[0].endswith(old[0]):
