@@ -107,6 +107,7 @@ def poll_olts() -> dict:
 	}
 	frappe.publish_realtime(REALTIME_EVENT, message)
 	store_readings(polls, frappe.utils.now_datetime().isoformat())
+	history = write_history(polls, rx_low)
 	events = raise_alarm_events(polls, rx_low)
 	return {
 		"olts": len(polls),
@@ -114,7 +115,15 @@ def poll_olts() -> dict:
 		"alarms": len(alarms),
 		"errors": len(failed) + len(problems),
 		"events": events,
+		"history_points": history,
 	}
+
+
+def write_history(polls, rx_low: float) -> int:
+	"""The round's readings into InfluxDB when it is set up (network/intel_service.py); never raises."""
+	from gigafibre.network.intel_service import write_readings
+
+	return write_readings(polls, rx_low)
 
 
 def merge_readings(memory: dict | None, polls, stamp: str) -> dict:
