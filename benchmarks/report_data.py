@@ -12,8 +12,8 @@ Idempotent per seed: what exists is kept (a second run adds nothing). What it ma
    cancelled (an end date after the start, location Inactive), 5 % of locations Suspended, 4 %
    with a plan change (a Subscription Change row), areas over 40 Québec postal prefixes, every
    location placed on an OLT / PON port / ONU. Then **reactivations**: about a quarter of the
-   addresses cancelled more than 45 days ago subscribe again — an active subscription (one with
-   no plan change) moves to the cancelled address and its customer, starting 20 to 120 days after
+   addresses cancelled more than 45 days ago subscribe again — an active subscription of the same
+   plan (one with no plan change) moves to the cancelled address and its customer, 20 to 120 days after
    the cancellation (its own address left Inactive) — so MRR Movements measures reactivations.
 2. **Invoices**: one real Sales Invoice made and submitted by ERPNext (GST + QST template), then
    --invoices copies of all its rows (Sales Invoice, its item and tax rows, GL Entry, Payment
@@ -222,14 +222,25 @@ def reactivations(seed: int) -> int:
 		ours_like,
 		as_dict=True,
 	)
+	main_plan = {}  # a subscription's largest line, as MRR Movements by plan reads it
+	for parent, plan in frappe.db.sql(
+		"select parent, plan from `tabSubscription Plan Detail` where parenttype = 'Subscription'"
+		" order by parent, qty * coalesce(gigafibre_rate, 0) desc, plan"
+	):
+		main_plan.setdefault(parent, plan)
 	cancelled = [r for r in rows if r.end_date and (today - r.end_date).days > 45]
-	donors = [r for r in rows if not r.end_date]
-	rng.shuffle(donors)
+	donors: dict[str, list] = {}
+	for row in rows:
+		if not row.end_date:
+			donors.setdefault(main_plan.get(row.name), []).append(row)
+	for same_plan in donors.values():
+		rng.shuffle(same_plan)
 	moves = []
 	for gone in cancelled:
-		if rng.random() >= 0.25 or not donors:
+		same_plan = donors.get(main_plan.get(gone.name))
+		if rng.random() >= 0.25 or not same_plan:
 			continue
-		back = donors.pop()
+		back = same_plan.pop()  # the same plan: a reactivation by plan too
 		start = gone.end_date + timedelta(days=rng.randint(20, min(120, (today - gone.end_date).days - 5)))
 		moves.append((back.name, gone.location, gone.party, start, back.location))
 	for name, location, party, start, old_location in moves:
