@@ -275,19 +275,19 @@ def on_customer_message(issue: str, channel: str) -> bool:
 
 
 def pending(issue: str) -> list[str]:
-	"""The customer's messages since the thread's last sent message (staff's or the agent's)."""
+	"""The customer's messages since the thread's last sent message (staff's or the agent's). A
+	locking read: it sees what another worker committed meanwhile (an answer it already sent), not
+	this transaction's older snapshot, so two workers never answer the same message."""
 	from gigafibre.messaging.conversations import as_text
 
-	rows = frappe.get_all(
-		"Communication",
-		filters={
-			"reference_doctype": "Issue",
-			"reference_name": issue,
-			"communication_type": "Communication",
-		},
-		fields=["sent_or_received", "text_content", "content"],
-		order_by="communication_date desc, creation desc",
-		limit=HISTORY_MESSAGES,
+	rows = frappe.db.sql(
+		"""select sent_or_received, text_content, content from `tabCommunication`
+		where reference_doctype = 'Issue' and reference_name = %s and communication_type = 'Communication'
+		order by communication_date desc, creation desc
+		limit %s
+		for update""",
+		(issue, HISTORY_MESSAGES),
+		as_dict=True,
 	)
 	texts = []
 	for row in rows:
