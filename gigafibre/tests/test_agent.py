@@ -344,3 +344,15 @@ class TestAgent(SmsTestCase):
 			(tool.tool, tool.outcome, tool.customer), ("appointment_slots", "Error", self.customer)
 		)
 		self.assertIn("No appointment", last_tool_result(self.gemini.requests[1])["response"]["error"])
+
+	def test_an_english_customer_gets_the_english_hand_off_message(self):
+		self.script += [
+			Reply(503, {"error": {"code": 503, "message": "overloaded", "status": "UNAVAILABLE"}})
+		] * 2
+		issue = self.portal_thread("Hi, my internet is not working since this morning")
+		result = agent_service.answer(
+			issue, "Hi, my internet is not working since this morning", channel="Portal"
+		)
+		self.assertTrue(result.handed_off)
+		self.assertEqual(result.text, agent.UNAVAILABLE_MESSAGE)
+		self.assertEqual(self.sent(issue)[-1].text_content, agent.UNAVAILABLE_MESSAGE)
