@@ -20,6 +20,12 @@ frappe.pages["network-intel"].on_page_show = function (wrapper) {
 	intel.apply_route(options);
 };
 
+// The buckets are UTC (InfluxDB's): shown in the user's time zone.
+function local_label(iso) {
+	const tz = (frappe.boot.time_zone && frappe.boot.time_zone.user) || moment.tz.guess();
+	return moment.utc(iso).tz(tz).format("DD MMM HH:mm");
+}
+
 class NetworkIntel {
 	constructor(page) {
 		this.page = page;
@@ -131,7 +137,7 @@ class NetworkIntel {
 		const keep = series.labels.map((_, i) => datasets.some((d) => d.values[i] !== null));
 		const labels = series.labels
 			.filter((_, i) => keep[i])
-			.map((iso) => frappe.datetime.str_to_user(frappe.datetime.convert_to_user_tz(iso.replace("T", " ").replace("Z", ""), false)));
+			.map((iso) => local_label(iso));
 		if (!labels.length) {
 			target.html(`<p class="text-muted">${__("No readings in this period.")}</p>`);
 			return;
