@@ -130,6 +130,8 @@ def _plan(ctx: ivr.Context, step: str, form, args, issue: str | None) -> ivr.Pla
 		if plan.effects:
 			service.store_event(form, f"{form.get('CallSid')}:transcription", "voice.transcription")
 		return plan
+	if step == "status":
+		return ivr.ended(ctx, form.get("CallStatus"), form.get("CallDuration"))
 	return ivr.menu(ctx)
 
 

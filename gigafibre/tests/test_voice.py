@@ -167,7 +167,7 @@ class TestVoice(SmsTestCase):
 		return sid, twiml(post(f"{PUBLIC}/api/method/{INBOUND}", call_params(sid, caller)))
 
 	def follow(self, url: str, sid: str, caller=MOBILE, **fields) -> ET.Element:
-		return twiml(post(url, call_params(sid, caller, CallStatus="in-progress", **fields)))
+		return twiml(post(url, call_params(sid, caller, **{"CallStatus": "in-progress", **fields})))
 
 	def record(self, sid: str):
 		return frappe.db.get_value(
@@ -230,6 +230,8 @@ class TestVoice(SmsTestCase):
 		self.assertIn("Appel entrant de " + MOBILE, log)
 		self.assertIn("Menu : facturation", log)
 		self.assertIn("Lien du portail envoyé par texto", log)
+		self.follow(f"{PUBLIC}/api/method/{STEP}?s=status", sid, CallStatus="completed", CallDuration="95")
+		self.assertIn("Appel terminé : completed, 95 s", self.record(sid).text_content)
 		self.assertEqual(frappe.db.count("Communication", {"message_id": sid}), 1)
 
 	def test_english_on_request(self):
@@ -460,6 +462,24 @@ class TestVoice(SmsTestCase):
 		)
 		gone = self.follow(again.find("Redirect").text, sid)
 		self.assertIsNotNone(gone.find("Enqueue"))
+
+	def test_softphone_outgoing_answers_the_queue_or_dials_with_our_number(self):
+		url = f"{PUBLIC}/api/method/gigafibre.api.voice.outgoing"
+		self.setting("twilio_from_number", OUR_NUMBER)
+		base = {
+			"AccountSid": ACCOUNT,
+			"CallSid": self.sid(),
+			"ApplicationSid": "AP" + "5" * 32,
+			"Direction": "inbound",
+		}
+		queue = twiml(post(url, {**base, "From": "client:Administrator", "To": "queue:support"}))
+		self.assertEqual(queue.find("Dial/Queue").text, "gigafibre-support")
+		dial = twiml(post(url, {**base, "From": "client:Administrator", "To": "(514) 555-0123"}))
+		self.assertEqual(
+			(dial.find("Dial").text, dial.find("Dial").get("callerId")), ("+15145550123", OUR_NUMBER)
+		)
+		stranger = twiml(post(url, {**base, "From": "client:nobody@example.com", "To": "+15145550123"}))
+		self.assertEqual(list(stranger), [])
 
 	# Softphone token and status
 

@@ -18,6 +18,7 @@ Steps (the `step` the shell got from the URL Twilio called):
   wait → the queue's hold (Enqueue waitUrl): position, hold music and the callback offer.
   queue → a digit pressed on hold: 1 creates a callback and ends the call.
   recorded / transcribed → the voicemail and its transcription (effects only).
+  status → Twilio's call status callback: the end of the call on its record.
 """
 
 import re
@@ -124,6 +125,7 @@ LOG_CLOSED = _("After hours: voicemail")
 LOG_VOICEMAIL = _("Voicemail recorded ({0} s): {1}")
 LOG_INVALID = _("Invalid choice: {0}")
 LOG_SUMMARY = _("Assistant summary: {0}")
+LOG_ENDED = _("Call ended: {0}, {1} s")
 LOG_NO_ONE = _("No one available: caller asked to text")
 
 DEPARTMENT_LABEL = {
@@ -549,6 +551,16 @@ def agent_turn(ctx: Context, text: str, handed_off: bool) -> Plan:
 	gather = b.gather(ctx.url("agent"), speech_only=True)
 	gather.say(text, language=SPEECH[ctx.lang], voice=VOICE[ctx.lang])
 	b.response.redirect(ctx.url("agent", miss=1), method="POST")
+	return b.done()
+
+
+def ended(ctx: Context, status: str | None, duration: str | None) -> Plan:
+	"""Twilio's status callback (point the number's Call Status Changes at `step?s=status`): a
+	final status is written on the call's record."""
+	b = _Builder(ctx)
+	status = (status or "").strip().lower()
+	if status in ("completed", "busy", "failed", "no-answer", "canceled"):
+		b.log(LOG_ENDED, status, duration or "0")
 	return b.done()
 
 

@@ -194,6 +194,12 @@ def test_agent_turns_and_hand_off():
 	assert root(ivr.agent_listen(ctx(), 2)).find("Enqueue") is not None
 
 
+def test_call_end_is_logged_once_final():
+	assert ivr.ended(ctx(), "completed", "73").log == [(ivr.LOG_ENDED, "completed", "73")]
+	assert ivr.ended(ctx(), "in-progress", None).log == []
+	assert root(ivr.ended(ctx(), "completed", "1")).tag == "Response"
+
+
 def test_hours_and_holidays():
 	hours = ivr.parse_hours("lun-ven 8h00-20:00; sam 09:00-17:00")
 	assert ivr.is_open(hours, NOW)
