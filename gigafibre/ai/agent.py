@@ -69,12 +69,23 @@ UNAVAILABLE_MESSAGE = _(
 )
 NUDGE = "(runtime) Give your answer by calling the reply tool."
 
-# The customer asking for a person, before any model call (accents and case folded).
+# The customer asking for a person, before any model call (accents and case folded). A person
+# named with an article next to a request ("je veux un humain", "talk to a representative"), someone
+# to talk to, or a message that is nothing but the word ("agent", "humain svp"); a bare mention
+# ("mon conseiller m'a dit", "the agent who came") is left to the model.
+PERSON = (
+	r"(?:vrai(?:e)?s? |real |live )?(?:humaine?|agent|conseill(?:er|ere)|representante?|personne|"
+	r"human|person|representative|rep|operat(?:eur|rice|or))"
+)
 HUMAN_REQUEST = re.compile(
-	r"\b(?:parler (?:a|avec) (?:quelqu'?un|une? (?:personne|vrai\w*)|un (?:humain|conseiller|representant))"
-	r"|humaine?s?|agents?|representante?s?|representatives?|conseill(?:er|ere)s?"
-	r"|(?:real|live) person|humans?|talk to (?:someone|somebody|a person)"
-	r"|speak (?:to|with) (?:someone|somebody|a person))\b"
+	r"\b(?:parler|jaser|discuter|talk|speak|chat)\s+(?:a|avec|to|with)\s+(?:quelqu'?un|someone|somebody|"
+	r"(?:un|une|a|an)\s+" + PERSON + r")\b"
+	r"|\b(?:veux|voudrais|aimerais|passez|transferez|mettez|want|need|get me|connect me|transfer me)\b"
+	r".{0,30}?\b(?:un|une|a|an|to|with)\s+" + PERSON + r"\b"
+	r"|\b(?:real|live|vraie?) (?:person|human|agent|personne|humain)\b"
+)
+JUST_A_PERSON = re.compile(
+	r"^\W*(?:un |une |a |an )?" + PERSON + r"s?(?:\W+(?:svp|please|pls|stp|merci))?\W*$"
 )
 
 SYSTEM_PROMPT = """You are Gigafibre's customer assistant. Gigafibre is a fibre Internet provider in Québec.
@@ -252,7 +263,8 @@ Say = Callable[[str, str], str]  # (English template, language) -> text
 
 
 def wants_person(text: str) -> bool:
-	return bool(HUMAN_REQUEST.search(_fold(text)))
+	folded = _fold(text).strip()
+	return bool(HUMAN_REQUEST.search(folded) or JUST_A_PERSON.match(folded))
 
 
 def guess_language(text: str, default: str = DEFAULT_LANGUAGE) -> str:

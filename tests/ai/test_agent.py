@@ -169,6 +169,33 @@ def test_asking_for_a_person_hands_off_without_a_model_call(message, language):
 	assert result.answer.summary.startswith("[fr] ")
 
 
+@pytest.mark.parametrize(
+	"message",
+	[
+		"Mon conseiller m'a promis un rabais",
+		"L'agent qui est venu a oublié son outil",
+		"the agent who came was rude",
+		"Agent Smith ici, mon modem clignote",
+		"je suis une personne âgée, soyez patients",
+	],
+)
+def test_mentioning_a_person_is_not_asking_for_one(message):
+	assert not agent.wants_person(message)
+
+
+@pytest.mark.parametrize(
+	"message",
+	[
+		"Passez-moi un agent",
+		"je voudrais parler à une vraie personne",
+		"connect me to an agent",
+		"Humain SVP",
+	],
+)
+def test_more_ways_of_asking_for_a_person(message):
+	assert agent.wants_person(message)
+
+
 def test_model_hand_off_carries_its_summary():
 	model = Script(calls(("hand_off", {"summary": "Client veut annuler", "language": "fr"})))
 	result = run_turn(conv(), "je veux annuler mon service", tools=TOOLS, model=model, run_tool=Tools())
