@@ -416,6 +416,9 @@ class TestVoice(SmsTestCase):
 		)
 		self.assertEqual(says(turn.find("Gather"))[0], "Je vois une facture de 95 dollars. Autre chose?")
 		self.assertEqual(turn.find("Gather/Say").get("voice"), "Polly.Chantal")
+		self.assertNotIn(
+			b"Appel entrant", self.gemini.requests[-1].body, "the call's log is not the customer's words"
+		)
 		issue = self.record(sid).reference_name
 		messages = frappe.get_all(
 			"Communication",

@@ -1,6 +1,6 @@
 """The voice line's Frappe side: who is calling, the call's record, and the IVR's effects.
 
-One call = one Communication (medium Phone, `message_id` = Twilio's CallSid) on the caller's Phone
+One call = one Communication (medium Phone, type Automated Message, `message_id` = Twilio's CallSid) on the caller's Phone
 thread (`conversations.thread_for(customer, "Phone", number)`), next to their SMS and email
 threads; its text grows with each step (the IVR path, transfers, the queue, a callback) in French
 for staff. The voice agent's turns are their own Communications on the same thread (the caller's
@@ -156,12 +156,17 @@ def thread_of_call(call_sid: str, who: ivr.Caller) -> str:
 	if record:
 		return record.reference_name
 	issue = conversations.thread_for(who.customer, "Phone", who.number)
-	conversations.add_message(
+	name = conversations.add_message(
 		issue,
 		_(ivr.LOG_INBOUND, lang=LOG_LANG).format(who.number),
 		"Received",
 		"Phone",
 		message_id=call_sid or None,
+	)
+	# Our log of the call, not the caller's words: shown on the thread, never read by the assistant
+	# as something the customer said (its history reads Communication-type messages only).
+	frappe.db.set_value(
+		"Communication", name, "communication_type", "Automated Message", update_modified=False
 	)
 	return issue
 
