@@ -10,38 +10,13 @@ from collections.abc import Mapping
 
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
-from twilio.twiml.voice_response import Gather, VoiceResponse
+from twilio.twiml.voice_response import VoiceResponse
 
 # Carrier and CTIA keywords (Twilio's advanced opt-out list) plus their French forms.
 OPT_OUT_KEYWORDS = frozenset(
 	{"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "ARRET", "ARRÊT", "ARRETER", "ARRÊTER"}
 )
 OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP", "YES", "DEBUT", "DÉBUT", "REPRISE"})
-
-VOICE_LANGUAGE = "fr-CA"
-MENU_DIGITS = {"1": "support", "2": "billing", "3": "outage"}
-
-# The IVR speaks French only: our callers are in Québec. This is the voice script, not UI text.
-SCRIPT = {
-	"greeting": "Bonjour et merci d'appeler Gigafibre.",
-	"menu": (
-		"Pour le soutien technique, faites le 1. "
-		"Pour la facturation, faites le 2. "
-		"Pour connaître l'état du réseau et les pannes en cours, faites le 3."
-	),
-	"no_input": "Nous n'avons pas reçu votre choix. Au revoir.",
-	"invalid": "Ce choix n'est pas valide.",
-	"support": "Nous vous transférons au soutien technique. Veuillez patienter.",
-	"billing": "Nous vous transférons au service de la facturation. Veuillez patienter.",
-	"unavailable": (
-		"Aucun agent n'est disponible pour le moment. "
-		"Écrivez-nous par texto à ce numéro et nous vous répondrons dès que possible. Au revoir."
-	),
-	"no_outage": (
-		"Aucune panne n'est signalée sur notre réseau en ce moment. "
-		"Si votre service est interrompu, redémarrez votre modem, puis faites le 1 pour le soutien technique."
-	),
-}
 
 
 def public_url(base: str, path: str, query_string: str | bytes = "") -> str:
@@ -98,50 +73,6 @@ def empty_messaging_response() -> str:
 
 def empty_voice_response() -> str:
 	return str(VoiceResponse())
-
-
-def _say(response: VoiceResponse | Gather, text: str) -> None:
-	response.say(text, language=VOICE_LANGUAGE)
-
-
-def ivr_menu(gather_url: str) -> str:
-	"""The greeting, then one digit gathered and posted to `gather_url`; silence ends the call."""
-	response = VoiceResponse()
-	_say(response, SCRIPT["greeting"])
-	gather = Gather(num_digits=1, action=gather_url, method="POST", timeout=6, language=VOICE_LANGUAGE)
-	_say(gather, SCRIPT["menu"])
-	response.append(gather)
-	_say(response, SCRIPT["no_input"])
-	response.hangup()
-	return str(response)
-
-
-def ivr_choice(
-	digit: str | None,
-	menu_url: str,
-	support_number: str | None = None,
-	billing_number: str | None = None,
-	outage_message: str | None = None,
-) -> str:
-	"""The answer to a menu digit: transfer (1, 2), network status then back to the menu (3), or the menu again."""
-	response = VoiceResponse()
-	choice = MENU_DIGITS.get((digit or "").strip()[:1])
-	if choice in ("support", "billing"):
-		number = support_number if choice == "support" else billing_number
-		if number:
-			_say(response, SCRIPT[choice])
-			response.dial(number, timeout=30)
-		else:
-			_say(response, SCRIPT["unavailable"])
-			response.hangup()
-	elif choice == "outage":
-		_say(response, outage_message or SCRIPT["no_outage"])
-		response.pause(length=1)
-		response.redirect(menu_url, method="POST")
-	else:
-		_say(response, SCRIPT["invalid"])
-		response.redirect(menu_url, method="POST")
-	return str(response)
 
 
 # Twilio message status -> Communication.delivery_status; rank keeps late callbacks from going back.

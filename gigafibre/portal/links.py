@@ -55,7 +55,7 @@ def deliver(kind: str, value: str, over_limit: bool = False) -> list[str]:
 	sent = []
 	for customer in customers:
 		try:
-			sent.append(_send_link(customer, kind, value))
+			sent.append(send_link(customer, kind, value))
 		except frappe.OutgoingEmailError:
 			alert_staff("outgoing-email-unset", NO_EMAIL_TITLE, NO_EMAIL_MESSAGE)
 		except ServiceError as err:
@@ -69,7 +69,7 @@ def deliver(kind: str, value: str, over_limit: bool = False) -> list[str]:
 	return sent
 
 
-def _send_link(customer: str, kind: str, value: str) -> str:
+def send_link(customer: str, kind: str, value: str) -> str:
 	token, name = issue(customer, "Email" if kind == "email" else "SMS", value)
 	url = f"{_portal_base()}/#/?token={token}"
 	from gigafibre.messaging.language import paragraphs, recipient_language, rendered_in

@@ -10,6 +10,7 @@ from unittest.mock import patch
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from gigafibre.api.voice import BadVoiceSignature
 from gigafibre.errors import ServiceError
 from gigafibre.messaging import conversations, recipients
 from gigafibre.messaging.service import send_sms, sms_client
@@ -299,19 +300,24 @@ class TestMessaging(FrappeTestCase):
 		)
 		self.assertEqual(queued, [name])
 
-	def test_voice_menu_and_choice(self):
-		params = {"CallSid": "CA" + "3" * 32, "From": "+18735550181", "To": FROM}
+	def test_voice_at_its_older_address_is_the_voice_line(self):
+		# A number still pointed at ….twilio.voice gets the voice line's IVR, signature checked
+		# against that address; its digits go on to the voice line's steps.
+		import xml.etree.ElementTree as ET
+
+		params = {"CallSid": "CA" + "3" * 32, "From": "+18735550181", "To": FROM, "CallStatus": "ringing"}
 		response = twilio_post("gigafibre.api.webhooks.twilio.voice", params)
-		xml = response.get_data(as_text=True)
 		self.assertEqual(response.mimetype, "text/xml")
-		self.assertIn(f'action="{PUBLIC}/api/method/gigafibre.api.webhooks.twilio.gather"', xml)
-		self.assertIn("faites le 1", xml)
-		response = twilio_post("gigafibre.api.webhooks.twilio.gather", {**params, "Digits": "3"})
-		self.assertIn(
-			f'<Redirect method="POST">{PUBLIC}/api/method/gigafibre.api.webhooks.twilio.voice',
-			response.get_data(as_text=True),
-		)
-		with self.assertRaises(BadSignature):
+		root = ET.fromstring(response.get_data(as_text=True))
+		urls = [e.get("action") for e in root.iter() if e.get("action")] + [
+			e.text for e in root.iter("Redirect")
+		]
+		self.assertTrue(urls)
+		for url in urls:
+			self.assertIn(f"{PUBLIC}/api/method/gigafibre.api.voice.step", url)
+		response = twilio_post("gigafibre.api.webhooks.twilio.gather", {**params, "Digits": "0"})
+		self.assertEqual(ET.fromstring(response.get_data(as_text=True)).tag, "Response")
+		with self.assertRaises(BadVoiceSignature):
 			twilio_post("gigafibre.api.webhooks.twilio.voice", params, token="wrong")
 
 	def test_3cx_call_event(self):
@@ -390,7 +396,7 @@ class TestMessagingGuestFuzz(FrappeTestCase):
 			headers = {"X-Twilio-Signature": signature} if signature is not None else {}
 			try:
 				response = post(method, form, headers)
-			except BadSignature:
+			except (BadSignature, BadVoiceSignature):
 				return
 			self.fail(f"unsigned request accepted: {response}")
 
@@ -406,7 +412,7 @@ class TestMessagingGuestFuzz(FrappeTestCase):
 		def signed(method, form):
 			try:
 				response = twilio_post(method, form)
-			except BadSignature:
+			except (BadSignature, BadVoiceSignature):
 				return  # no event id
 			self.assertEqual(response.mimetype, "text/xml")
 

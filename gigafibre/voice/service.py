@@ -202,12 +202,12 @@ def log(call_sid: str, lines: list[tuple]) -> None:
 def send_portal_link(who: ivr.Caller) -> bool:
 	"""The portal link by SMS to the number calling (stored first in the outbox)."""
 	from gigafibre.health.service import portal_base_url
-	from gigafibre.portal.links import _send_link
+	from gigafibre.portal.links import send_link
 
 	if not (who.customer and portal_base_url()):
 		return False
 	try:
-		_send_link(who.customer, "phone", who.number)
+		send_link(who.customer, "phone", who.number)
 	except Exception:
 		frappe.log_error(
 			title=_("Portal link not sent"), reference_doctype="Customer", reference_name=who.customer

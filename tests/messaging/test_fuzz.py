@@ -1,11 +1,14 @@
 """Arbitrary input never breaks the pure pieces: a bool, a keyword or None, or a clear InvalidValue."""
 
+from datetime import datetime
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gigafibre.errors import InvalidValue
 from gigafibre.messaging import twilio_webhooks as tw
 from gigafibre.messaging.pbx_events import parse_call_event
+from gigafibre.voice import ivr
 
 text = st.text(max_size=60)
 params = st.dictionaries(text, text, max_size=6)
@@ -35,9 +38,16 @@ def test_keyword_is_total(body):
 
 
 @settings(max_examples=300, deadline=None)
-@given(digit=st.one_of(st.none(), text))
-def test_ivr_choice_is_always_twiml(digit):
-	assert tw.ivr_choice(digit, "https://x.example/voice").startswith("<?xml")
+@given(digit=st.one_of(st.none(), text), speech=st.one_of(st.none(), text))
+def test_ivr_choice_is_always_twiml(digit, speech):
+	context = ivr.Context(
+		caller=ivr.Caller("+15145550100", "CUST-1", "Marie", balance=1.0),
+		lang="fr",
+		now=datetime(2026, 12, 2, 10, 0),
+		url=lambda step, **params: f"https://x.example/voice?s={step}",
+		translate=lambda template, lang: template,
+	)
+	assert ivr.choose(context, digit, speech).twiml.startswith("<?xml")
 
 
 @settings(max_examples=300, deadline=None)

@@ -141,55 +141,6 @@ def test_empty_responses():
 	assert len(ET.fromstring(tw.empty_voice_response())) == 0
 
 
-def test_ivr_menu_is_french_and_gathers_one_digit():
-	root = ET.fromstring(
-		tw.ivr_menu("https://erp.gigafibre.ca/api/method/gigafibre.api.webhooks.twilio.gather")
-	)
-	say, gather, goodbye, hangup = list(root)
-	assert say.tag == "Say" and say.get("language") == "fr-CA" and "Bonjour" in say.text
-	assert gather.tag == "Gather"
-	assert gather.get("numDigits") == "1" and gather.get("method") == "POST"
-	assert gather.get("action") == "https://erp.gigafibre.ca/api/method/gigafibre.api.webhooks.twilio.gather"
-	menu = gather.find("Say")
-	assert menu.get("language") == "fr-CA"
-	for words in (
-		"soutien technique, faites le 1",
-		"facturation, faites le 2",
-		"pannes en cours, faites le 3",
-	):
-		assert words in menu.text
-	assert goodbye.tag == "Say" and hangup.tag == "Hangup"
-
-
-MENU = "https://erp.gigafibre.ca/api/method/gigafibre.api.webhooks.twilio.voice"
-
-
-def test_ivr_support_transfers_when_a_number_is_set():
-	root = ET.fromstring(tw.ivr_choice("1", MENU, support_number="+15145550111"))
-	say, dial = list(root)
-	assert "soutien technique" in say.text and dial.tag == "Dial" and dial.text == "+15145550111"
-
-
-def test_ivr_billing_without_number_says_no_agent_and_hangs_up():
-	root = ET.fromstring(tw.ivr_choice("2", MENU, support_number="+15145550111"))
-	say, hangup = list(root)
-	assert "Aucun agent" in say.text and hangup.tag == "Hangup"
-
-
-def test_ivr_outage_then_back_to_menu():
-	root = ET.fromstring(tw.ivr_choice("3", MENU))
-	assert root[0].tag == "Say" and "panne" in root[0].text
-	assert root[-1].tag == "Redirect" and root[-1].text == MENU
-	root = ET.fromstring(tw.ivr_choice("3", MENU, outage_message="Panne à Laval, retour prévu à 18 h."))
-	assert root[0].text == "Panne à Laval, retour prévu à 18 h."
-
-
-@pytest.mark.parametrize("digit", [None, "", "9", "#", "*"])
-def test_ivr_invalid_choice_repeats_the_menu(digit):
-	root = ET.fromstring(tw.ivr_choice(digit, MENU))
-	assert "pas valide" in root[0].text and root[-1].tag == "Redirect" and root[-1].text == MENU
-
-
 def test_delivery_status_moves_forward_only():
 	assert tw.next_delivery_status(None, "queued") == "Sending"
 	assert tw.next_delivery_status("Sending", "sent") is None

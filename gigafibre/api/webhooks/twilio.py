@@ -1,4 +1,5 @@
-"""Twilio webhooks: inbound SMS, delivery status, inbound voice (French IVR).
+"""Twilio webhooks: inbound SMS, delivery status; inbound voice at its older address goes to the
+voice line (gigafibre.api.voice).
 
 Each checks `X-Twilio-Signature` against the public URL Twilio called (the configured
 `twilio_public_url` + our path) before anything else; a bad or missing signature answers 400 and
@@ -46,10 +47,6 @@ def _raw_body(form) -> bytes:
 	return frappe.request.get_data() or urlencode(list(form.items(multi=True))).encode()
 
 
-def _public(settings, method: str) -> str:
-	return core.public_url(settings.twilio_public_url.strip(), f"{BASE_PATH}.{method}")
-
-
 def _stored(form, event_id: str, event_type: str) -> Response:
 	"""Keep the message in Webhook Event (processed in the background) and answer Twilio at once."""
 	receive("Twilio", event_id, event_type, _raw_body(form), dict(frappe.request.headers), HANDLER)
@@ -77,22 +74,19 @@ def status() -> Response:
 @frappe.whitelist(allow_guest=True, methods=["POST"])
 @rate_limit(limit=600, seconds=60)
 def voice() -> Response:
-	"""Inbound call: the French menu; the digit goes to `gather`."""
-	_form, settings = _verified()
-	return _xml(core.ivr_menu(gather_url=_public(settings, "gather")))
+	"""Inbound call at this older address: the voice line's IVR (gigafibre.api.voice.inbound), which
+	checks the signature against the URL Twilio called, this one."""
+	from gigafibre.api import voice as voice_line
+
+	form, settings = voice_line._verified()
+	return voice_line._xml(voice_line._run(form, settings, "start", None, {}))
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
 @rate_limit(limit=600, seconds=60)
 def gather() -> Response:
-	"""The caller's digit: transfer to support or billing, network status, or the menu again."""
-	form, settings = _verified()
-	return _xml(
-		core.ivr_choice(
-			form.get("Digits"),
-			menu_url=_public(settings, "voice"),
-			# Optional settings: without a number, the caller is told to text us instead.
-			support_number=settings.get("ivr_support_number") or None,
-			billing_number=settings.get("ivr_billing_number") or None,
-		)
-	)
+	"""A menu digit posted to this older address: the voice line's menu choice."""
+	from gigafibre.api import voice as voice_line
+
+	form, settings = voice_line._verified()
+	return voice_line._xml(voice_line._run(form, settings, "choose", None, {}))
