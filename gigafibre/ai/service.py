@@ -35,7 +35,11 @@ def gemini(client_class: type[GeminiClient] = GeminiClient) -> GeminiClient:
 
 def spend(now=None) -> Spend:
 	now = get_datetime(now or now_datetime())
-	calls = frappe.db.count(LOG, {"kind": "Model", "creation": (">", now - timedelta(hours=1))})
+	# Calls made: a call refused by the cap is logged ("Over Cap") but cost nothing, and counting it
+	# would keep the window full while triage retries.
+	calls = frappe.db.count(
+		LOG, {"kind": "Model", "outcome": ("!=", "Over Cap"), "creation": (">", now - timedelta(hours=1))}
+	)
 	tokens = frappe.db.sql(
 		"select coalesce(sum(total_tokens), 0) from `tabAI Call Log` where kind = 'Model' and creation >= %s",
 		getdate(now),
