@@ -65,12 +65,16 @@ class NetworkIntel {
 
 	apply_route(options) {
 		if (!options.olt && !options.service_location) return;
+		const args = { period: options.period || this.fields.period.get_value() || "24h" };
+		if (options.service_location) args.service_location = options.service_location;
+		else args.olt = options.olt;
+		// the fields show the choice; the call does not wait for them (a Link validates asynchronously)
 		this.silent = true;
-		this.fields.olt.set_value(options.olt || "");
-		this.fields.service_location.set_value(options.service_location || "");
-		if (options.period) this.fields.period.set_value(options.period);
-		this.silent = false;
-		this.refresh();
+		Promise.resolve(
+			this.fields.olt.set_value(args.olt || "")
+		).then(() => this.fields.service_location.set_value(args.service_location || ""))
+			.finally(() => (this.silent = false));
+		this.load(args);
 	}
 
 	changed(which) {
@@ -93,6 +97,10 @@ class NetworkIntel {
 		const args = { period: this.fields.period.get_value() || "24h" };
 		if (service_location) args.service_location = service_location;
 		else args.olt = olt;
+		this.load(args);
+	}
+
+	load(args) {
 		const token = (this.token = (this.token || 0) + 1);
 		this.body.html(`<p class="text-muted">${__("Reading the network history…")}</p>`);
 		frappe
