@@ -132,6 +132,14 @@ def main():
 				page.wait_for_selector(".intel-rx svg", timeout=30000)
 				page.wait_for_selector(".intel-online svg", timeout=30000)
 				assert SUMMARY in page.inner_text(".intel-summary")
+				# Frappe Charts first draws every line at 0, then moves to the data: wait for the
+				# real axis (rx is negative) before the picture.
+				page.wait_for_function(
+					"() => [...document.querySelectorAll('.intel-rx .y.axis text')]"
+					".some((t) => t.textContent.trim().startsWith('-'))",
+					timeout=15000,
+				)
+				page.wait_for_timeout(1500)  # the lines' own move to the data
 				page.screenshot(path=str(shots / "network-intel-location.png"), full_page=True)
 				page.fill("input[data-fieldname='service_location']", "")
 				page.fill("input[data-fieldname='olt']", olt)
