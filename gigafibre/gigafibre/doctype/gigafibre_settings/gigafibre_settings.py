@@ -48,6 +48,7 @@ class GigafibreSettings(Document):
 		flow_max_attempts: DF.Int
 		flow_retry_backoff_seconds: DF.Int
 		from gigafibre.gigafibre.doctype.suspension_action.suspension_action import SuspensionAction
+
 		gemini_api_base: DF.Data
 		gemini_api_key: DF.Password
 		gemini_model: DF.Data
