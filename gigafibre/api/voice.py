@@ -41,19 +41,9 @@ def _xml(body: str) -> Response:
 
 
 def _verified():
-	settings = frappe.get_single("Gigafibre Settings")
-	base = (settings.twilio_public_url or "").strip()
-	token = settings.get_password("twilio_auth_token", raise_exception=False)
-	if not (base and token):
-		frappe.throw(
-			_("Twilio webhooks are not configured: set the Twilio public URL and auth token."),
-			exc=BadVoiceSignature,
-		)
-	request = frappe.request
-	url = core.public_url(base, request.path, request.query_string)
-	if not core.verify_signature(token, url, request.form, request.headers.get("X-Twilio-Signature")):
-		frappe.throw(_("The Twilio signature does not match this request."), exc=BadVoiceSignature)
-	return request.form, settings
+	from gigafibre.api.webhooks.twilio import _verified as verified_twilio
+
+	return verified_twilio(exc=BadVoiceSignature)
 
 
 def _url_maker(settings):

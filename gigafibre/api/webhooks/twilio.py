@@ -26,20 +26,21 @@ def _xml(body: str) -> Response:
 	return Response(body, status=200, mimetype="text/xml")
 
 
-def _verified() -> tuple[dict, "frappe.model.document.Document"]:
-	"""The POST parameters, once the signature proves Twilio sent them; BadSignature (400) otherwise."""
+def _verified(exc: type[Exception] = BadSignature) -> tuple[dict, "frappe.model.document.Document"]:
+	"""The POST parameters, once the signature proves Twilio sent them; `exc` otherwise (BadSignature,
+	400; the voice line passes its 403)."""
 	settings = frappe.get_single("Gigafibre Settings")
 	base = (settings.twilio_public_url or "").strip()
 	token = settings.get_password("twilio_auth_token", raise_exception=False)
 	if not (base and token):
 		frappe.throw(
 			_("Twilio webhooks are not configured: set the Twilio public URL and auth token."),
-			exc=BadSignature,
+			exc=exc,
 		)
 	request = frappe.request
 	url = core.public_url(base, request.path, request.query_string)
 	if not core.verify_signature(token, url, request.form, request.headers.get("X-Twilio-Signature")):
-		frappe.throw(_("The Twilio signature does not match this request."), exc=BadSignature)
+		frappe.throw(_("The Twilio signature does not match this request."), exc=exc)
 	return request.form, settings
 
 
