@@ -458,6 +458,7 @@ class TestOltPoll(FrappeTestCase):
 				"alarms": 0,
 				"errors": 2,
 				"events": {"optical": 0, "offline": 0, "online": 0},
+				"history_points": 0,  # no InfluxDB set: nothing kept
 			},
 		)
 		self.assertTrue(frappe.db.exists("Error Log", {"method": "OLT poll OLT-DEAD-01"}))

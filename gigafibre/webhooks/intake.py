@@ -53,6 +53,8 @@ def receive(
 	"""Store the event once and enqueue `handler(webhook_event_doc)`; (row name, was a replay).
 
 	A replay of an event not yet processed (its job lost) enqueues its processing again."""
+	# Stripped as the Data field stores it: an id of blanks is no id (not a 417 on the insert).
+	event_id = (event_id or "").strip()
 	if not event_id:
 		frappe.throw(_("The webhook has no event id."), exc=BadSignature)
 	existing = frappe.db.get_value(
