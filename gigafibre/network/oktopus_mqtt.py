@@ -195,6 +195,7 @@ class OktopusMqttWorker:
 		self.last_message_at: datetime | None = None
 		self.connected_at: datetime | None = None
 		self.disconnected_at: datetime | None = None
+		self._state_lock = threading.Lock()
 		self._stopping = threading.Event()
 		self._foreground = False
 		self._state_thread: threading.Thread | None = None
@@ -246,8 +247,11 @@ class OktopusMqttWorker:
 	def _report_state(self) -> None:
 		if self.on_state is None:
 			return
+		# One report at a time, taken and delivered under the lock: a periodic report taken just
+		# before a disconnection can otherwise land after it and leave "connected" as the last word.
 		try:
-			self.on_state(self.state())
+			with self._state_lock:
+				self.on_state(self.state())
 		except Exception:  # the health record must never stop the worker
 			log.exception("Oktopus MQTT: could not record the worker state")
 
@@ -299,8 +303,8 @@ class OktopusMqttWorker:
 		self._report_state()
 
 	def _on_disconnect(self, client, userdata, flags, reason_code, properties):
-		self.connected.clear()
 		self.disconnected_at = datetime.now(timezone.utc)
+		self.connected.clear()
 		if self._stopping.is_set():
 			log.info("Oktopus MQTT: disconnected from %s:%s (stopping)", self.host, self.port)
 		else:

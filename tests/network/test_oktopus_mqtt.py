@@ -214,6 +214,9 @@ def test_messages_published_while_disconnected_arrive_after_reconnecting(prefix,
 		while worker.connected.is_set() and time.monotonic() < deadline:
 			time.sleep(0.02)
 		assert not worker.connected.is_set()
+		# The disconnection is reported just after the flag drops, from the network thread.
+		while states[-1]["connected"] and time.monotonic() < deadline:
+			time.sleep(0.02)
 		assert states[-1]["connected"] is False and states[-1]["disconnected_at"]
 		for n in range(3):
 			_publish(publisher, f"{prefix}/status/dev-away-{n}", b"1")
