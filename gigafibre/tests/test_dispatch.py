@@ -19,7 +19,7 @@ from gigafibre.dispatch.day import day_job_names
 from gigafibre.dispatch.shifts import WEEKDAYS
 from gigafibre.flows.runner import clear_cache
 from gigafibre.tests.test_flows import make_template, runs_for
-from gigafibre.tests.utils import call_endpoint, make_location, make_technician
+from gigafibre.tests.utils import call_endpoint, desk_user, make_location, make_technician
 
 API = "gigafibre.api.dispatch."
 NO_ROLE_USER = "dispatch-norole@example.com"
@@ -30,17 +30,6 @@ def _tag(name: str) -> str:
 	if not frappe.db.exists("Tag", name):
 		frappe.get_doc({"doctype": "Tag", "__newname": name}).insert()
 	return name
-
-
-def _user(email: str, roles: list[str]) -> str:
-	frappe.set_user("Administrator")
-	if not frappe.db.exists("User", email):
-		user = frappe.get_doc(
-			{"doctype": "User", "email": email, "first_name": "Dispatch", "send_welcome_email": 0}
-		).insert()
-		if roles:
-			user.add_roles(*roles)
-	return email
 
 
 def _shifts(start="08:00:00", end="16:00:00", break_start="12:00:00", break_minutes=30) -> list[dict]:
@@ -362,8 +351,8 @@ class TestDispatch(FrappeTestCase):
 
 	def test_only_dispatchers(self):
 		job = self.jobs["south"].name
-		no_role = _user(NO_ROLE_USER, [])
-		tech = _user(TECH_USER, ["Technician"])
+		no_role = desk_user(NO_ROLE_USER, [])
+		tech = desk_user(TECH_USER, ["Technician"])
 		for user in ("Guest", no_role, tech):
 			for method, fields in (
 				("suggest", {"job": job}),
@@ -475,6 +464,6 @@ class TestDispatch(FrappeTestCase):
 		for token in (tech_token, "abc.def.ghi", ""):
 			with self.assertRaises(frappe.AuthenticationError):
 				self.feed(token)
-		for user in ("Guest", _user(TECH_USER, ["Technician"])):
+		for user in ("Guest", desk_user(TECH_USER, ["Technician"])):
 			with self.assertRaises(frappe.PermissionError):
 				self.api("calendar_link", user=user, technician=self.tech_b.name)

@@ -14,8 +14,8 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, now_datetime
 
 from gigafibre.flows.runner import clear_cache
-from gigafibre.tests.test_dispatch import _shifts, _user
-from gigafibre.tests.utils import call_endpoint, make_location, make_technician
+from gigafibre.tests.test_dispatch import _shifts
+from gigafibre.tests.utils import call_endpoint, desk_user, make_location, make_technician
 
 API = "gigafibre.api.dispatch.map_data"
 NO_ROLE_USER = "dispatch-map-norole@example.com"
@@ -210,8 +210,8 @@ class TestDispatchMap(FrappeTestCase):
 		self.assertEqual(count(), before)
 
 	def test_only_staff_and_valid_dates(self):
-		no_role = _user(NO_ROLE_USER, [])
-		tech = _user(TECH_USER, ["Technician"])
+		no_role = desk_user(NO_ROLE_USER, [])
+		tech = desk_user(TECH_USER, ["Technician"])
 		for user in ("Guest", no_role, tech):
 			with self.assertRaises(frappe.PermissionError, msg=user):
 				self.map_data(user=user)

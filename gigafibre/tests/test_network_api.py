@@ -1,41 +1,27 @@
 """The network shell in a real bench: device endpoints against a loopback GenieACS NBI, the
 acceptance gate on Dispatch Job completion, and the Uptime Kuma webhook → Outage path."""
 
-import importlib.util
 import json
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-import gigafibre
 from gigafibre.network import service
 from gigafibre.network.outages import open_outage_for
-from gigafibre.tests.utils import call_endpoint, make_location, make_technician, post_raw
+from gigafibre.tests.utils import (
+	call_endpoint,
+	desk_user,
+	make_location,
+	make_technician,
+	post_raw,
+	pytest_peer,
+)
 from gigafibre.webhooks.intake import BadSignature
 
 KUMA_SECRET = "kuma-test-secret"
 HUAWEI = "00259E-HG8245Q2-48575443A1B2C3D4"
 TPLINK = "5C628B-XX230v-2237A8M000123"
-
-
-def _nbi_module():
-	path = Path(gigafibre.__file__).resolve().parents[1] / "tests" / "network" / "nbi_peer.py"
-	spec = importlib.util.spec_from_file_location("gigafibre_test_nbi_peer", path)
-	module = importlib.util.module_from_spec(spec)
-	spec.loader.exec_module(module)
-	return module
-
-
-def _user(email: str, roles: list[str]) -> str:
-	frappe.set_user("Administrator")
-	if not frappe.db.exists("User", email):
-		user = frappe.get_doc(
-			{"doctype": "User", "email": email, "first_name": "Réseau", "send_welcome_email": 0}
-		).insert()
-		user.add_roles(*roles)
-	return email
 
 
 def _settings(**values) -> None:
@@ -50,7 +36,7 @@ class NetworkCase(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		nbi = _nbi_module()
+		nbi = pytest_peer("network/nbi_peer")
 		cls.nbi = nbi.NbiPeer(
 			[nbi.load("device_tr098_huawei_hg8245q2.json"), nbi.load("device_tr181_tplink_xx230v.json")]
 		).__enter__()
@@ -62,8 +48,8 @@ class NetworkCase(FrappeTestCase):
 		_settings(
 			genieacs_url=cls.nbi.url, acceptance_rx_min=0, acceptance_rx_max=0, acceptance_inform_minutes=0
 		)
-		cls.dispatcher = _user("network-dispatcher@gigafibre.test", ["Dispatcher"])
-		cls.technician_user = _user("network-tech@gigafibre.test", ["Technician"])
+		cls.dispatcher = desk_user("network-dispatcher@gigafibre.test", ["Dispatcher"])
+		cls.technician_user = desk_user("network-tech@gigafibre.test", ["Technician"])
 
 	@classmethod
 	def tearDownClass(cls):

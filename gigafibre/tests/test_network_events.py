@@ -2,30 +2,19 @@
 GenieACS NBI + a loopback bridge speaking POST /read), USP provisioning against a loopback
 Oktopus controller, and the flow events the OLT poll raises once per alarm episode."""
 
-import importlib.util
-from pathlib import Path
 from unittest.mock import patch
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-import gigafibre
 from gigafibre.network import service
 from gigafibre.network.olt_snmp import OFFLINE, ONLINE, OltPoll, OnuSnapshot
 from gigafibre.tests.peers import LoopbackPeer, Reply
 from gigafibre.tests.test_network_api import TPLINK, NetworkCase, _settings
-from gigafibre.tests.utils import call_endpoint, make_location
+from gigafibre.tests.utils import call_endpoint, make_location, pytest_peer
 
 BRIDGE_TOKEN = "bridge-token-0123456789abcdef"
 OPTICAL_RX = "Device.Optical.Interface.1.OpticalSignalLevel"
-
-
-def _test_module(name: str):
-	path = Path(gigafibre.__file__).resolve().parents[1] / "tests" / "network" / f"{name}.py"
-	spec = importlib.util.spec_from_file_location(f"gigafibre_test_{name}", path)
-	module = importlib.util.module_from_spec(spec)
-	spec.loader.exec_module(module)
-	return module
 
 
 class Bridge:
@@ -122,7 +111,7 @@ class TestUspProvisioning(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		peer_module = _test_module("oktopus_peer")
+		peer_module = pytest_peer("network/oktopus_peer")
 		cls.controller = peer_module.Controller()
 		cls.peer = LoopbackPeer(cls.controller).__enter__()
 		cls.controller.peer = cls.peer
@@ -215,7 +204,7 @@ class TestUspProvisioning(FrappeTestCase):
 		try:
 			self.assertEqual(provisioning.provision(doc.name), "not configured")
 		finally:
-			_settings(oktopus_password=_test_module("oktopus_peer").PASSWORD)
+			_settings(oktopus_password=pytest_peer("network/oktopus_peer").PASSWORD)
 		self.controller.admin = False
 		try:
 			with self.assertRaises(ServiceError), patch("gigafibre.flows.dispatch_event") as fired:

@@ -3,19 +3,23 @@ GenieACS NBI and a loopback Oktopus controller (the network tests' peers), a dev
 answer retried then shown failed, a payment that restores and texts the customer, proposals
 skipped for a dispute, a payment arrangement or a payment in processing, and who may decide."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import frappe
 from frappe.utils import add_days, add_to_date, get_datetime, now_datetime, nowdate
 
-import gigafibre
 from gigafibre.billing import suspension
 from gigafibre.billing import suspension_rules as rules
 from gigafibre.health.alerts import open_alerts
 from gigafibre.tests.peers import LoopbackPeer
-from gigafibre.tests.utils import SmsTestCase, call_endpoint, make_location, make_submitted_invoice, pay
+from gigafibre.tests.utils import (
+	SmsTestCase,
+	call_endpoint,
+	make_location,
+	make_submitted_invoice,
+	pay,
+	pytest_peer,
+)
 
 WAN_ENABLE = "InternetGatewayDevice.WANDevice.1.WANConnectionDevice.2.WANPPPConnection.1.Enable"
 GENIE_SUSPEND = [
@@ -42,14 +46,6 @@ def usp_set(enable: str) -> dict:
 			],
 		},
 	}
-
-
-def _peer_module(name: str):
-	path = Path(gigafibre.__file__).resolve().parents[1] / "tests" / "network" / f"{name}.py"
-	spec = importlib.util.spec_from_file_location(f"gigafibre_test_suspension_{name}", path)
-	module = importlib.util.module_from_spec(spec)
-	spec.loader.exec_module(module)
-	return module
 
 
 def _settings(**values) -> None:
@@ -102,10 +98,10 @@ class TestSuspension(SmsTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		nbi = _peer_module("nbi_peer")
+		nbi = pytest_peer("network/nbi_peer")
 		cls.huawei = nbi.load("device_tr098_huawei_hg8245q2.json")
 		cls.nbi = nbi.NbiPeer([cls.huawei]).__enter__()
-		okt = _peer_module("oktopus_peer")
+		okt = pytest_peer("network/oktopus_peer")
 		cls.controller = okt.Controller(devices=3)  # device 0 offline, 1 and 2 online
 		cls.oktopus = LoopbackPeer(cls.controller).__enter__()
 		cls.controller.peer = cls.oktopus

@@ -3,46 +3,26 @@ the worker's Frappe store (Technician's last position, the realtime room), the g
 (gps_on_site_at once, never a status change), the job and board payloads, and the breadcrumbs
 endpoint (staff only; 4xx for a bad technician or date, 503 while Traccar is not set up or down)."""
 
-import importlib.util
 import threading
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from unittest.mock import patch
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, convert_utc_to_system_timezone, get_datetime, getdate, now_datetime
 
-import gigafibre
 from gigafibre.dispatch import board as board_
 from gigafibre.field import live
 from gigafibre.field.traccar import TraccarClient
 from gigafibre.field.worker import Fix, TraccarWorker
 from gigafibre.tech import workday
-from gigafibre.tests.utils import call_endpoint, make_location, make_technician
+from gigafibre.tests.utils import call_endpoint, desk_user, make_location, make_technician, pytest_peer
 
 API = "gigafibre.api.dispatch.breadcrumbs"
 SITE = (45.5252, -73.5823)  # make_location's coordinates
 NEAR = (45.5253, -73.5824)  # ~14 m
 FAR = (45.5400, -73.5823)  # ~1.6 km
-
-
-def _peer_module():
-	path = Path(gigafibre.__file__).resolve().parents[1] / "tests" / "field" / "traccar_peer.py"
-	spec = importlib.util.spec_from_file_location("gigafibre_test_traccar_peer", path)
-	module = importlib.util.module_from_spec(spec)
-	spec.loader.exec_module(module)
-	return module
-
-
-def _user(email: str, roles: list[str]) -> str:
-	if not frappe.db.exists("User", email):
-		user = frappe.get_doc(
-			{"doctype": "User", "email": email, "first_name": "Traccar", "send_welcome_email": 0}
-		).insert(ignore_permissions=True)
-		user.add_roles(*roles)
-	return email
 
 
 def _utc(local: datetime) -> datetime:
@@ -62,7 +42,7 @@ class TestTraccar(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.peer_mod = _peer_module()
+		cls.peer_mod = pytest_peer("field/traccar_peer")
 		cls.peer = cls.peer_mod.TraccarPeer().start()
 
 	@classmethod
@@ -272,11 +252,11 @@ class TestTraccar(FrappeTestCase):
 		self.assertEqual([get_datetime(p["at"]) for p in yesterday], [outside[0].replace(microsecond=0)])
 
 	def test_breadcrumbs_refusals(self):
-		dispatcher = _user("traccar-dispatcher@gigafibre.test", ["Dispatcher"])
+		dispatcher = desk_user("traccar-dispatcher@gigafibre.test", ["Dispatcher"])
 		self.assertIsInstance(
 			call_endpoint(API, user=dispatcher, technician=self.tech, date=str(getdate())), list
 		)
-		outsider = _user("traccar-outsider@gigafibre.test", ["Accounts User"])
+		outsider = desk_user("traccar-outsider@gigafibre.test", ["Accounts User"])
 		with self.assertRaises(frappe.PermissionError):
 			call_endpoint(API, user=outsider, technician=self.tech, date=str(getdate()))
 		with self.assertRaises(frappe.PermissionError):

@@ -1,5 +1,8 @@
 """Records the bench tests share."""
 
+import importlib.util
+from pathlib import Path
+from types import ModuleType
 from typing import ClassVar
 
 import frappe
@@ -8,6 +11,7 @@ from frappe.utils import nowdate
 
 TEST_CUSTOMER = "_Test Gigafibre Customer"
 TEST_ITEM = "_Test Gigafibre Plan"
+_PYTEST_PEERS: dict[str, ModuleType] = {}
 
 
 def test_customer(name: str = TEST_CUSTOMER, mobile: str | None = None) -> str:
@@ -287,3 +291,32 @@ def serviceable_address(**fields) -> "frappe.model.document.Document":
 		doc.save()
 		return doc
 	return frappe.get_doc({"doctype": "Serviceable Address", **fields}).insert()
+
+
+def pytest_peer(path: str) -> ModuleType:
+	"""A loopback peer of the pytest suite (`tests/<path>.py` beside the app package, not importable
+	from it: "network/nbi_peer"), loaded once so its classes are the same for every bench test."""
+	if path not in _PYTEST_PEERS:
+		import gigafibre
+
+		file = Path(gigafibre.__file__).resolve().parents[1] / "tests" / f"{path}.py"
+		spec = importlib.util.spec_from_file_location("gigafibre_test_" + path.replace("/", "_"), file)
+		module = importlib.util.module_from_spec(spec)
+		spec.loader.exec_module(module)
+		_PYTEST_PEERS[path] = module
+	return _PYTEST_PEERS[path]
+
+
+def desk_user(email: str, roles: list[str], first_name: str = "Test") -> str:
+	"""A desk user with `roles`, made once (a later run finds it and keeps its roles)."""
+	if not frappe.db.exists("User", email):
+		frappe.get_doc(
+			{
+				"doctype": "User",
+				"email": email,
+				"first_name": first_name,
+				"send_welcome_email": 0,
+				"roles": [{"role": role} for role in roles],
+			}
+		).insert(ignore_permissions=True)
+	return email
