@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from gigafibre.errors import InvalidValue, ServiceError
-from gigafibre.tests.peers import LoopbackPeer, Reply
+from gigafibre.tests.peers import LoopbackPeer, Reply, gemini_json
 from gigafibre.vision.client import VisionClient
 from gigafibre.vision.images import prepare, sniff
 
@@ -20,24 +20,8 @@ def _jpeg(width=64, height=48, **save) -> bytes:
 	return out.getvalue()
 
 
-def answer(payload, finish="STOP"):
-	return Reply(
-		200,
-		{
-			"candidates": [
-				{
-					"content": {
-						"parts": [{"text": json.dumps(payload) if not isinstance(payload, str) else payload}],
-						"role": "model",
-					},
-					"finishReason": finish,
-					"index": 0,
-				}
-			],
-			"usageMetadata": {"promptTokenCount": 300, "candidatesTokenCount": 40, "totalTokenCount": 340},
-			"modelVersion": "gemini-2.5-flash",
-		},
-	)
+def gemini_answer(payload, finish="STOP"):
+	return gemini_json(payload, usage=(300, 40), finish=finish)
 
 
 def client(peer, **kw):
@@ -46,7 +30,7 @@ def client(peer, **kw):
 
 def test_request_carries_the_image_and_the_response_schema():
 	with LoopbackPeer(
-		lambda r: answer(
+		lambda r: gemini_answer(
 			{"codes": [{"value": "zteg1a2b3c4d", "symbology": "Code 128", "kind": "gpon_serial"}]}
 		)
 	) as peer:
@@ -76,7 +60,7 @@ def test_barcodes_normalized_invalid_dropped_capped_at_three():
 		{"value": "https://example.com/x", "symbology": "QR", "kind": "other"},
 		{"value": "ZTEG00000001", "symbology": "Code 128", "kind": "gpon_serial"},
 	]
-	with LoopbackPeer(lambda r: answer({"codes": codes})) as peer:
+	with LoopbackPeer(lambda r: gemini_answer({"codes": codes})) as peer:
 		out = client(peer).barcodes(prepare(_jpeg()))
 	assert out == [
 		{"value": "AA:BB:CC:DD:EE:FF", "symbology": "Code 128", "kind": "mac"},
@@ -100,7 +84,7 @@ def test_equipment_labels_normalized_and_capped():
 		"serial_number": "$$",
 		"mac_address": "nope",
 	}
-	with LoopbackPeer(lambda r: answer({"labels": [label] * 6 + [unreadable]})) as peer:
+	with LoopbackPeer(lambda r: gemini_answer({"labels": [label] * 6 + [unreadable]})) as peer:
 		out = client(peer).equipment(prepare(_jpeg()))
 	assert len(out) == 5
 	assert out[0] == {
@@ -128,7 +112,7 @@ def test_invoice_with_quebec_taxes():
 			{"description": "Câble 12 fibres (m)", "quantity": 100, "unit_price": 1.0, "amount": 100.0}
 		],
 	}
-	with LoopbackPeer(lambda r: answer(invoice)) as peer:
+	with LoopbackPeer(lambda r: gemini_answer(invoice)) as peer:
 		out = client(peer).invoice(prepare(_jpeg()))
 	assert out["supplier_name"] == "Fibres Laurentides inc." and out["currency"] == "CAD"
 	assert out["totals_match"] is True and out["invoice_date"] == "2026-11-20"
@@ -174,10 +158,10 @@ def test_invoice_with_quebec_taxes():
 			"unavailable",
 		),
 		(Reply(200, {"promptFeedback": {"blockReason": "SAFETY"}}), "safety"),
-		(answer({"codes": []}, finish="SAFETY"), "safety"),
-		(answer("this is not json"), "could not be understood"),
-		(answer({"codes": []}), "No barcode"),
-		(answer({"codes": [{"value": "$$", "symbology": "QR", "kind": "serial"}]}), "No barcode"),
+		(gemini_answer({"codes": []}, finish="SAFETY"), "safety"),
+		(gemini_answer("this is not json"), "could not be understood"),
+		(gemini_answer({"codes": []}), "No barcode"),
+		(gemini_answer({"codes": [{"value": "$$", "symbology": "QR", "kind": "serial"}]}), "No barcode"),
 	],
 )
 def test_every_failure_is_a_clear_error(reply, message):

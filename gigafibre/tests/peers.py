@@ -35,6 +35,32 @@ class Reply:
 Handler = Callable[[Request], Reply]
 
 
+def gemini_reply(parts: list[dict], usage: tuple[int, int] = (120, 30), finish: str = "STOP") -> Reply:
+	"""A Gemini generateContent answer as the REST API sends it: the model's `parts` (text or
+	functionCall), with `usage` = (prompt, output) token counts."""
+	prompt, output = usage
+	return Reply(
+		200,
+		{
+			"candidates": [
+				{"content": {"parts": parts, "role": "model"}, "finishReason": finish, "index": 0}
+			],
+			"usageMetadata": {
+				"promptTokenCount": prompt,
+				"candidatesTokenCount": output,
+				"totalTokenCount": prompt + output,
+			},
+			"modelVersion": "gemini-2.5-flash",
+		},
+	)
+
+
+def gemini_json(payload, usage: tuple[int, int] = (120, 30), finish: str = "STOP") -> Reply:
+	"""A structured-output answer: `payload` as the JSON text of the model's one part (a str as is)."""
+	text = payload if isinstance(payload, str) else json.dumps(payload)
+	return gemini_reply([{"text": text}], usage, finish)
+
+
 class LoopbackPeer:
 	def __init__(self, handler: Handler):
 		self.handler = handler

@@ -11,25 +11,12 @@ from gigafibre.ai import agent, agent_service
 from gigafibre.ai.agent_setup import ensure_custom_fields
 from gigafibre.messaging import conversations, inbound
 from gigafibre.tests.peers import LoopbackPeer, Reply
+from gigafibre.tests.peers import gemini_reply as model_reply
 from gigafibre.tests.utils import SmsTestCase, make_submitted_invoice, test_customer
 
-USAGE = {"promptTokenCount": 120, "candidatesTokenCount": 30, "totalTokenCount": 150}
 PORTAL = "https://portail.gigafibre.test"
 MOBILE = "+18735550142"
 OTHER_MOBILE = "+18735550143"
-
-
-def model_reply(parts):
-	return Reply(
-		200,
-		{
-			"candidates": [
-				{"content": {"parts": parts, "role": "model"}, "finishReason": "STOP", "index": 0}
-			],
-			"usageMetadata": USAGE,
-			"modelVersion": "gemini-2.5-flash",
-		},
-	)
 
 
 def call(name, args=None):

@@ -16,29 +16,12 @@ from gigafibre.endpoints.hook import InvalidParameter
 from gigafibre.network import intel_service
 from gigafibre.network.olt_snmp import OFFLINE, ONLINE, OltPoll, OnuSnapshot
 from gigafibre.tests.influx_server import INFLUXD, SKIP_REASON, InfluxServer, free_port
-from gigafibre.tests.peers import LoopbackPeer, Reply
+from gigafibre.tests.peers import LoopbackPeer, Reply, gemini_json
 from gigafibre.tests.utils import call_endpoint, make_location
 
 INTEL = "gigafibre.api.network.intel"
 SUMMARY = "Le signal de l'ONU 5 s'est dégradé; l'ONU 6 oscille; une panne sur le port 0/1/1."
-USAGE = {"promptTokenCount": 500, "candidatesTokenCount": 80, "totalTokenCount": 580}
-
-
-def gemini_json(payload: dict) -> Reply:
-	return Reply(
-		200,
-		{
-			"candidates": [
-				{
-					"content": {"parts": [{"text": json.dumps(payload)}], "role": "model"},
-					"finishReason": "STOP",
-					"index": 0,
-				}
-			],
-			"usageMetadata": USAGE,
-			"modelVersion": "gemini-2.5-flash",
-		},
-	)
+USAGE = (500, 80)
 
 
 def staff_user(role: str) -> str:
@@ -156,7 +139,8 @@ class TestNetworkIntel(FrappeTestCase):
 						"detail_fr": "L'ONU 6 change d'état à chaque relevé.",
 					}
 				],
-			}
+			},
+			USAGE,
 		)
 
 	def setUp(self):

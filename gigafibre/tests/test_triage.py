@@ -15,27 +15,10 @@ from frappe.utils import add_days, nowdate
 from gigafibre.ai import triage_service
 from gigafibre.flows.runner import clear_cache
 from gigafibre.messaging import conversations
-from gigafibre.tests.peers import LoopbackPeer, Reply
+from gigafibre.tests.peers import LoopbackPeer, Reply, gemini_json
 from gigafibre.tests.utils import call_endpoint, make_location, test_customer
 
-USAGE = {"promptTokenCount": 321, "candidatesTokenCount": 54, "totalTokenCount": 375}
-
-
-def gemini_json(payload: dict) -> Reply:
-	return Reply(
-		200,
-		{
-			"candidates": [
-				{
-					"content": {"parts": [{"text": json.dumps(payload)}], "role": "model"},
-					"finishReason": "STOP",
-					"index": 0,
-				}
-			],
-			"usageMetadata": USAGE,
-			"modelVersion": "gemini-2.5-flash",
-		},
-	)
+USAGE = (321, 54)
 
 
 def triage_answer(**kw) -> dict:
@@ -90,11 +73,12 @@ class TestTriage(FrappeTestCase):
 		system = request.json()["systemInstruction"]["parts"][0]["text"]
 		if "You summarise" in system:
 			return gemini_json(
-				{"summary_fr": "Le client n'a plus Internet.", "open_questions_fr": ["Une date de visite"]}
+				{"summary_fr": "Le client n'a plus Internet.", "open_questions_fr": ["Une date de visite"]},
+				USAGE,
 			)
 		if "You draft a reply" in system:
-			return gemini_json({"reply": "Bonjour, nous regardons votre dossier.", "language": "fr"})
-		return gemini_json(cls.answer)
+			return gemini_json({"reply": "Bonjour, nous regardons votre dossier.", "language": "fr"}, USAGE)
+		return gemini_json(cls.answer, USAGE)
 
 	def setUp(self):
 		type(self).answer = triage_answer()

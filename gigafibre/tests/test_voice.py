@@ -16,7 +16,7 @@ import jwt
 
 from gigafibre.ai.agent_setup import ensure_custom_fields as ensure_agent_fields
 from gigafibre.messaging.setup import ensure_custom_fields as ensure_messaging_fields
-from gigafibre.tests.peers import LoopbackPeer, Reply
+from gigafibre.tests.peers import LoopbackPeer, Reply, gemini_reply
 from gigafibre.tests.routr_peer import PASSWORD, USER, RoutrPeer
 from gigafibre.tests.utils import (
 	SmsTestCase,
@@ -78,19 +78,6 @@ def call_params(sid: str, caller: str, **extra) -> dict:
 		"Called": OUR_NUMBER,
 		**extra,
 	}
-
-
-def model_reply(parts):
-	return Reply(
-		200,
-		{
-			"candidates": [
-				{"content": {"parts": parts, "role": "model"}, "finishReason": "STOP", "index": 0}
-			],
-			"usageMetadata": {"promptTokenCount": 100, "candidatesTokenCount": 20, "totalTokenCount": 120},
-			"modelVersion": "gemini-2.5-flash",
-		},
-	)
 
 
 class TestVoice(SmsTestCase):
@@ -395,7 +382,7 @@ class TestVoice(SmsTestCase):
 		gather = listening.find("Gather")
 		self.assertEqual((gather.get("input"), gather.get("language")), ("speech", "fr-CA"))
 		self.script.append(
-			model_reply(
+			gemini_reply(
 				[
 					{
 						"functionCall": {
@@ -408,7 +395,8 @@ class TestVoice(SmsTestCase):
 							},
 						}
 					}
-				]
+				],
+				usage=(100, 20),
 			)
 		)
 		turn = self.follow(

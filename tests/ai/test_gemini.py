@@ -17,21 +17,7 @@ from gigafibre.ai.gemini import (
 )
 from gigafibre.errors import ServiceError
 from gigafibre.tests.peers import LoopbackPeer, Reply
-
-USAGE = {"promptTokenCount": 120, "candidatesTokenCount": 30, "totalTokenCount": 150}
-
-
-def model_reply(parts, finish="STOP"):
-	return Reply(
-		200,
-		{
-			"candidates": [
-				{"content": {"parts": parts, "role": "model"}, "finishReason": finish, "index": 0}
-			],
-			"usageMetadata": USAGE,
-			"modelVersion": "gemini-2.5-flash",
-		},
-	)
+from gigafibre.tests.peers import gemini_reply as model_reply
 
 
 class Verdict(BaseModel):
