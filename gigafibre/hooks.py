@@ -127,6 +127,8 @@ doctype_js = {
 	"Issue": "public/js/issue.js",
 	"Customer": "public/js/subscription_panel.js",
 	"Service Location": "public/js/subscription_panel.js",
+	"Phone Number": "public/js/voice_pool.js",
+	"SIP Extension": "public/js/voice_pool.js",
 }
 
 # ---------------------------------------------------------------- printing

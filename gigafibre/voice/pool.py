@@ -48,63 +48,63 @@ def _row(doctype: str, name: str):
 
 
 def assign_number(number: str, user: str, device: str | None = None) -> dict:
-	doc = _row(NUMBER, number)
-	user = _user(user)
-	if doc.status != "Available":
-		raise InvalidValue(_("Number {0} is not available ({1})."), doc.name, _(doc.status))
-	extension = frappe.db.get_value(EXTENSION, {"assigned_to": user, "status": "Assigned"}, "extension")
+	doc = _available(NUMBER, number, user)
+	extension = frappe.db.get_value(
+		EXTENSION, {"assigned_to": doc.assigned_to, "status": "Assigned"}, "extension"
+	)
 	local = extension or doc.name.lstrip("+")
 	settings = frappe.get_single("Gigafibre Settings")
 	gateway = (settings.get("routr_gateway_ref") or "").strip()
 	if not gateway:
 		raise ServiceError(_("Set the Routr gateway reference in Gigafibre Settings."))
 	ref = client().create_number(doc.name, f"sip:{local}@{_domain()}", gateway)
-	doc.update({"status": "Assigned", "assigned_to": user, "routr_ref": ref, "assigned_at": now_datetime()})
-	if device is not None:
-		doc.device = device
-	doc.save(ignore_permissions=True)
-	return _state(doc)
+	return _assigned(doc, ref, device)
 
 
 def free_number(number: str) -> dict:
-	doc = _row(NUMBER, number)
-	if doc.routr_ref:
-		client().delete_number(doc.routr_ref)
-	doc.update(
-		{"status": "Available", "assigned_to": None, "routr_ref": None, "assigned_at": None, "device": None}
-	)
-	doc.save(ignore_permissions=True)
-	return _state(doc)
+	return _freed(_row(NUMBER, number), lambda ref: client().delete_number(ref))
 
 
 def assign_extension(extension: str, user: str, device: str | None = None) -> dict:
-	doc = _row(EXTENSION, extension)
-	user = _user(user)
-	if doc.status != "Available":
-		raise InvalidValue(_("Extension {0} is not available ({1})."), doc.name, _(doc.status))
+	doc = _available(EXTENSION, extension, user)
 	secret = doc.get_password("secret", raise_exception=False) if doc.secret else None
 	secret = secret or frappe.generate_hash(length=20)
-	name = frappe.db.get_value("User", user, "full_name") or user
+	name = frappe.db.get_value("User", doc.assigned_to, "full_name") or doc.assigned_to
 	ref = client().create_agent(name, doc.name, secret, [_domain()])
-	doc.update(
-		{
-			"status": "Assigned",
-			"assigned_to": user,
-			"routr_ref": ref,
-			"assigned_at": now_datetime(),
-			"secret": secret,
-		}
-	)
+	return _assigned(doc, ref, device, secret=secret)
+
+
+def free_extension(extension: str) -> dict:
+	return _freed(_row(EXTENSION, extension), lambda ref: client().delete_agent(ref))
+
+
+def _available(doctype: str, name: str, user: str):
+	"""The row, locked, checked Available, with `assigned_to` set in memory (written only once
+	Routr has the resource)."""
+	doc = _row(doctype, name)
+	user = _user(user)
+	if doc.status != "Available":
+		message = (
+			_("Number {0} is not available ({1}).")
+			if doctype == NUMBER
+			else _("Extension {0} is not available ({1}).")
+		)
+		raise InvalidValue(message, doc.name, _(doc.status))
+	doc.assigned_to = user
+	return doc
+
+
+def _assigned(doc, routr_ref: str, device: str | None, **extra) -> dict:
+	doc.update({"status": "Assigned", "routr_ref": routr_ref, "assigned_at": now_datetime(), **extra})
 	if device is not None:
 		doc.device = device
 	doc.save(ignore_permissions=True)
 	return _state(doc)
 
 
-def free_extension(extension: str) -> dict:
-	doc = _row(EXTENSION, extension)
+def _freed(doc, delete) -> dict:
 	if doc.routr_ref:
-		client().delete_agent(doc.routr_ref)
+		delete(doc.routr_ref)
 	doc.update(
 		{"status": "Available", "assigned_to": None, "routr_ref": None, "assigned_at": None, "device": None}
 	)
