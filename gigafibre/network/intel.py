@@ -436,6 +436,16 @@ def prompt(data: Mapping) -> str:
 	return "Facts (JSON):\n" + json.dumps(data, ensure_ascii=False, default=str, sort_keys=True)
 
 
+def facts_key(data: Mapping) -> str:
+	"""What a summary was written from, as a key: the same readings, outages and alarms over the
+	same kind of period give the same key whatever the moment asked (the period's bounds are left
+	out); any new poll, change or record gives another."""
+	import hashlib
+
+	period = {k: v for k, v in (data.get("period") or {}).items() if k not in ("from", "to")}
+	return hashlib.sha256(prompt({**data, "period": period}).encode()).hexdigest()
+
+
 # ------------------------------------------------------------------ Grafana
 
 

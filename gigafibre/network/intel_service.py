@@ -6,7 +6,9 @@ in the database, summed up by Gemini (through ai.service.ask, purpose "Network I
 Writing never fails a poll: an InfluxDB error is logged once (Error Log "InfluxDB write") until a
 write succeeds again. Reading: InfluxDB down or not configured is a 503 with a French message;
 Gemini down or over a cap is not an error — the data comes back with `summary` None and
-`summary_error` saying why."""
+`summary_error` saying why. A summary is kept a while for the facts it was written from: the page
+opened again before anything changed costs no model call (and none of the hourly cap that triage
+and the agent share)."""
 
 from datetime import datetime, timedelta, timezone
 
@@ -20,6 +22,8 @@ from gigafibre.network.influx import DEFAULT_POLICY, InfluxClient
 
 WRITE_ERROR_CACHE = "gigafibre:influx_write_error"
 WRITE_ERROR_TTL_S = 24 * 3600  # a write failing for a day is logged again
+SUMMARY_CACHE = "gigafibre:intel_summary:"
+SUMMARY_TTL_S = 15 * 60
 ALARM_EVENTS = ("on_optical_alarm", "on_device_offline", "on_device_online")
 _ENSURED: set[tuple] = set()
 
@@ -293,6 +297,10 @@ def intel(olt: str | None, service_location: str | None, period: core.Period) ->
 def _summary(scope: core.Scope, facts: dict) -> tuple[str | None, list[dict], str | None]:
 	from gigafibre.ai.service import AiUnavailable, ask
 
+	key = SUMMARY_CACHE + core.facts_key(facts)
+	kept = frappe.cache.get_value(key, expires=True)
+	if kept:
+		return kept["summary"], kept["findings"], None
 	try:
 		reply = ask(
 			"Network Intel",
@@ -310,7 +318,11 @@ def _summary(scope: core.Scope, facts: dict) -> tuple[str | None, list[dict], st
 			).format(_message(err)),
 		)
 	answer = reply.value
-	return answer.summary_fr, [f.model_dump() for f in answer.findings], None
+	findings = [f.model_dump() for f in answer.findings]
+	frappe.cache.set_value(
+		key, {"summary": answer.summary_fr, "findings": findings}, expires_in_sec=SUMMARY_TTL_S
+	)
+	return answer.summary_fr, findings, None
 
 
 def grafana_link(service_location: str) -> str | None:

@@ -146,6 +146,7 @@ class TestNetworkIntel(FrappeTestCase):
 	def setUp(self):
 		type(self).down = False
 		self.peer.requests.clear()
+		frappe.cache.delete_keys(intel_service.SUMMARY_CACHE)
 
 	def in_french(self):
 		lang = frappe.local.lang
@@ -189,6 +190,18 @@ class TestNetworkIntel(FrappeTestCase):
 		)[0]
 		self.assertEqual((row.outcome, row.total_tokens, row.kind), ("OK", 580, "Model"))
 
+	def test_the_summary_is_kept_for_the_same_facts(self):
+		logged = frappe.db.count("AI Call Log", {"purpose": "Network Intel"})
+		first = self.call(olt=self.olt, period="6h")
+		again = self.call(olt=self.olt, period="6h")
+		self.assertEqual(len(self.peer.requests), 1)  # the second opening asked nothing
+		self.assertEqual(frappe.db.count("AI Call Log", {"purpose": "Network Intel"}), logged + 1)
+		self.assertEqual((again["summary"], again["findings"]), (first["summary"], first["findings"]))
+		self.assertEqual(again["flapping"], first["flapping"])
+		# Other facts (another period) are another summary.
+		self.call(olt=self.olt, period="24h")
+		self.assertEqual(len(self.peer.requests), 2)
+
 	def test_a_service_location(self):
 		data = self.call(service_location=self.location)  # the default period: 24h
 		self.assertEqual(data["period"]["name"], "24h")
@@ -231,6 +244,7 @@ class TestNetworkIntel(FrappeTestCase):
 		frappe.db.set_single_value("Gigafibre Settings", "ai_calls_per_hour", 1)
 		self.addCleanup(frappe.db.set_single_value, "Gigafibre Settings", "ai_calls_per_hour", 0)
 		self.call(olt=self.olt, period="1h")  # fills the cap (or it was already)
+		frappe.cache.delete_keys(intel_service.SUMMARY_CACHE)  # no kept summary to fall back on
 		asked = len(self.peer.requests)
 		data = self.call(olt=self.olt, period="1h")
 		self.assertEqual(len(self.peer.requests), asked)  # not asked

@@ -203,6 +203,16 @@ def test_a_location_over_six_hours_and_one_hour(written):
 	assert data["rx"]["Rx (dBm)"]["min"] < -28
 	assert data["degraded_onus"][0]["onu_id"] == "1"
 	assert json.loads(intel.prompt(data).split("\n", 1)[1]) == json.loads(json.dumps(data, default=str))
+	# The summary's key: the same facts asked later are the same; any other fact is another.
+	key = intel.facts_key(data)
+	later = {
+		**data,
+		"period": {**data["period"], "from": "2026-12-01T11:04:00Z", "to": "2026-12-01T12:04:00Z"},
+	}
+	assert intel.facts_key(later) == key
+	assert intel.facts_key({**data, "outages": []}) != key
+	assert intel.facts_key({**data, "period": {**data["period"], "name": "6h"}}) != key
+	assert intel.facts_key({**data, "olt_polls": {"polls": 13, "unanswered": 0}}) != key
 
 
 def test_nothing_written_for_a_scope_gives_empty_charts(written):
