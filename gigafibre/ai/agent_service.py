@@ -11,8 +11,11 @@ a Comment holding the summary and a realtime event for staff; the customer reads
 message in their language. A thread already handed off gets nothing from the agent (empty text).
 
 Stored first: the customer's Communication is the row. `on_customer_message` marks the thread
-Active and enqueues `answer_pending` (deduplicated per thread); `sweep` answers any received
-message on an Active thread left unanswered past `GRACE` (a lost job). A staff reply on the
+Active and enqueues `answer_pending`, one job per message: a job deduplicated per thread would be
+skipped while the previous message's job is still running, and a message sent during an answer
+would wait for the sweep. Extra jobs cost a lock and a read: under the thread's lock, each answers
+what no answer follows yet, or nothing. `sweep` answers any received message on an Active thread
+left unanswered past `GRACE` (a lost job), one queued job per thread. A staff reply on the
 thread hands it off (`staff_replied`, from conversations.reply).
 """
 
@@ -265,12 +268,7 @@ def on_customer_message(issue: str, channel: str) -> bool:
 		return False
 	if thread.get(STATE) != ACTIVE:
 		frappe.db.set_value("Issue", issue, STATE, ACTIVE, update_modified=False)
-	jobs.enqueue(
-		"gigafibre.ai.agent_service.answer_pending",
-		job_id=f"gigafibre-agent-{issue}",
-		deduplicate=True,
-		issue=issue,
-	)
+	jobs.enqueue("gigafibre.ai.agent_service.answer_pending", issue=issue)
 	return True
 
 
@@ -338,7 +336,7 @@ def sweep(now=None) -> int:
 	for issue in waiting:
 		jobs.enqueue(
 			"gigafibre.ai.agent_service.answer_pending",
-			job_id=f"gigafibre-agent-{issue}",
+			job_id=f"gigafibre-agent-sweep-{issue}",
 			deduplicate=True,
 			issue=issue,
 		)
