@@ -12,7 +12,14 @@ from gigafibre.ai.agent_setup import ensure_custom_fields
 from gigafibre.messaging import conversations, inbound
 from gigafibre.tests.peers import LoopbackPeer, Reply
 from gigafibre.tests.peers import gemini_reply as model_reply
-from gigafibre.tests.utils import SmsTestCase, make_submitted_invoice, test_customer
+from gigafibre.tests.utils import (
+	SmsTestCase,
+	make_location,
+	make_submitted_invoice,
+	make_technician,
+	pytest_peer,
+	test_customer,
+)
 
 PORTAL = "https://portail.gigafibre.test"
 MOBILE = "+18735550142"
@@ -42,7 +49,11 @@ class TestAgent(SmsTestCase):
 		ensure_custom_fields()  # DDL commits: before the class's records
 		cls.script = []
 		cls.gemini = LoopbackPeer(cls.answer).__enter__()
+		nbi = pytest_peer("network/nbi_peer")
+		cls.nbi = nbi.NbiPeer([nbi.load("device_tr098_huawei_hg8245q2.json")]).__enter__()
 		cls.settings = {
+			"genieacs_url": cls.nbi.url,
+			"routing_url": "",  # slots by straight-line travel: no routing engine here
 			"gemini_api_key": "k",
 			"gemini_api_base": cls.gemini.url,
 			"gemini_timeout_seconds": 5,
@@ -71,6 +82,7 @@ class TestAgent(SmsTestCase):
 	@classmethod
 	def tearDownClass(cls):
 		cls.gemini.__exit__(None, None, None)
+		cls.nbi.__exit__(None, None, None)
 		super().tearDownClass()
 		frappe.clear_document_cache("Gigafibre Settings", "Gigafibre Settings")
 
@@ -280,6 +292,30 @@ class TestAgent(SmsTestCase):
 		agent_service.sweep(add_to_date(now_datetime(), minutes=5))
 		self.assertEqual(len(self.sent(issue)), 1)  # answered once
 
+	def test_each_message_gets_its_own_job_and_answers_only_what_is_new(self):
+		from unittest.mock import patch
+
+		issue = self.portal_thread("Bonjour")
+		frappe.db.set_value("Issue", issue, "gigafibre_agent_state", "Active")
+		self.script.append(model_reply([reply_call("Bonjour! Comment puis-je vous aider?")]))
+		agent_service.answer_pending(issue)
+		self.assertEqual(len(self.sent(issue)), 1)
+		self.assertIsNone(agent_service.answer_pending(issue))  # nothing new: no model call
+		self.assertEqual(len(self.gemini.requests), 1)
+		conversations.add_message(issue, "Mon internet ne marche plus", "Received", "Portal")
+		# Not deduplicated on the thread: the job of a message sent while the previous answer runs
+		# must not be skipped for that one (it would wait for the sweep).
+		with patch("gigafibre.ai.agent_service.jobs.enqueue") as enqueue:
+			self.assertTrue(agent_service.on_customer_message(issue, "Portal"))
+		self.assertNotIn("job_id", enqueue.call_args.kwargs)
+		self.assertNotIn("deduplicate", enqueue.call_args.kwargs)
+		self.script.append(model_reply([reply_call("Je regarde votre ligne.")]))
+		agent_service.answer_pending(issue)
+		self.assertEqual([m.text_content for m in self.sent(issue)][-1], "Je regarde votre ligne.")
+		self.assertIn(
+			"Mon internet ne marche plus", json.dumps(self.gemini.requests[-1].json()["contents"][-1])
+		)
+
 	def test_asking_for_a_person_hands_off_without_a_model_call(self):
 		issue = self.portal_thread("Je veux parler à quelqu'un")
 		result = agent_service.answer(issue, "Je veux parler à quelqu'un", channel="Portal")
@@ -331,6 +367,107 @@ class TestAgent(SmsTestCase):
 			(tool.tool, tool.outcome, tool.customer), ("appointment_slots", "Error", self.customer)
 		)
 		self.assertIn("No appointment", last_tool_result(self.gemini.requests[1])["response"]["error"])
+
+	def test_a_device_restart_reaches_genieacs_for_the_customers_own_device_only(self):
+		from gigafibre.ai import tools
+
+		device_id = "00259E-HG8245Q2-48575443A1B2C3D4"  # the peer's Huawei ONT
+		customer = test_customer("_Test Assistant Device Customer", mobile="+18735550144")
+		location = make_location(customer=customer)
+		ont = (
+			frappe.get_doc(
+				{
+					"doctype": "Service Equipment",
+					"serial_number": f"AGT-{frappe.generate_hash(length=8)}",
+					"equipment_type": "ONT",
+					"status": "Installed",
+					"service_location": location.name,
+					"acs_device_id": device_id,
+				}
+			)
+			.insert()
+			.name
+		)
+		[device] = tools.device_status(customer)["devices"]
+		self.assertEqual((device["equipment"], device["can_restart"]), (ont, True))
+		self.assertEqual(device["live"]["optical_rx_dbm"], -19.37)
+		# Another customer naming this device finds nothing, and nothing is sent.
+		with self.assertRaises(tools.NotYours):
+			tools.restart_device(self.other, equipment=ont)
+		self.assertEqual(self.nbi.tasks, [])
+
+		self.script += [
+			model_reply([call("restart_device", {})]),
+			model_reply([reply_call("Votre modem redémarre, comptez deux minutes.")]),
+		]
+		issue = self.portal_thread("Pouvez-vous redémarrer mon modem?", customer)
+		result = agent_service.answer(issue, "Pouvez-vous redémarrer mon modem?", channel="Portal")
+		self.assertFalse(result.handed_off)
+		[task] = self.nbi.tasks
+		self.assertEqual((task["name"], task["device"]), ("reboot", device_id))
+		[tool] = self.logs(issue, "Tool")
+		self.assertEqual((tool.tool, tool.outcome, tool.customer), ("restart_device", "OK", customer))
+		self.assertEqual(
+			last_tool_result(self.gemini.requests[1])["response"], {"equipment": ont, "restart": "done"}
+		)
+		self.assertIn("redémarre", self.sent(issue)[-1].text_content)
+
+	def test_an_appointment_is_moved_to_a_slot_offered_through_the_rebooking_booking(self):
+		from gigafibre.ai import tools
+		from gigafibre.dispatch.shifts import WEEKDAYS
+		from gigafibre.field import customer_links
+
+		make_technician(
+			full_name="Technicien Rebooking",
+			home_latitude=45.5270,
+			home_longitude=-73.5850,
+			working_hours=[
+				{"weekday": d, "start_time": "08:00:00", "end_time": "17:00:00"} for d in WEEKDAYS
+			],
+		)
+		location = make_location(customer=self.customer)
+		job = frappe.get_doc(
+			{
+				"doctype": "Dispatch Job",
+				"subject": "Réparation",
+				"job_type": "Survey",
+				"service_location": location.name,
+				"expected_duration": 60,
+			}
+		).insert()
+		offered = tools.appointment_slots(self.customer, job.name)["slots"]
+		self.assertTrue(offered)
+		chosen = offered[-1]
+		self.script += [
+			model_reply(
+				[call("reschedule_appointment", {"appointment": job.name, "start": chosen["start"]})]
+			),
+			model_reply([reply_call("C'est fait, votre rendez-vous est déplacé.")]),
+		]
+		issue = self.portal_thread("Déplacez mon rendez-vous svp")
+		agent_service.answer(issue, "Déplacez mon rendez-vous svp", channel="Portal")
+		[tool] = self.logs(issue, "Tool")
+		self.assertEqual((tool.tool, tool.outcome), ("reschedule_appointment", "OK"))
+		self.assertEqual(
+			last_tool_result(self.gemini.requests[1])["response"],
+			{"booked": True, "start": chosen["start"], "end": chosen["end"]},
+		)
+		job.reload()
+		self.assertEqual(str(job.window_start).replace(" ", "T"), chosen["start"])
+		self.assertEqual(str(job.window_end).replace(" ", "T"), chosen["end"])
+		self.assertTrue(job.technician)
+		link = frappe.get_all(
+			customer_links.DOCTYPE,
+			filters={"dispatch_job": job.name, "sent_to": "agent"},
+			fields=["booked_at", "booked_start"],
+		)
+		self.assertEqual(len(link), 1)
+		self.assertTrue(link[0].booked_at)
+		# A start that was not offered is refused, and the appointment stays where it is.
+		with self.assertRaises(frappe.ValidationError):
+			tools.reschedule_appointment(self.customer, job.name, "2030-01-02T08:00:00")
+		job.reload()
+		self.assertEqual(str(job.window_start).replace(" ", "T"), chosen["start"])
 
 	def test_an_english_customer_gets_the_english_hand_off_message(self):
 		self.script += [
