@@ -6,36 +6,7 @@ frappe.ui.form.on("Issue", {
 		if (frm.is_new() || !channel || channel === "Phone" || !frm.perm[0]?.write) {
 			return;
 		}
-		frm.add_custom_button(__("Reply by {0}", [__(channel)]), () => {
-			const dialog = new frappe.ui.Dialog({
-				title: __("Reply to {0}", [frm.doc.gigafibre_contact || frm.doc.customer || frm.doc.name]),
-				fields: [
-					{
-						fieldname: "text",
-						fieldtype: "Small Text",
-						label: __("Message"),
-						reqd: 1,
-					},
-				],
-				primary_action_label: __("Send"),
-				primary_action({ text }) {
-					dialog.disable_primary_action();
-					frappe
-						.call({
-							method: "gigafibre.api.conversations.reply",
-							args: { issue: frm.doc.name, text },
-							freeze: true,
-						})
-						.then(() => {
-							dialog.hide();
-							frappe.show_alert({ message: __("Reply sent"), indicator: "green" });
-							frm.reload_doc();
-						})
-						.finally(() => dialog.enable_primary_action());
-				},
-			});
-			dialog.show();
-		});
+		frm.add_custom_button(__("Reply by {0}", [__(channel)]), () => gigafibre_reply_dialog(frm));
 	},
 });
 
@@ -68,7 +39,7 @@ function gigafibre_assistant_buttons(frm) {
 						wide: true,
 					});
 				}),
-		group
+		group,
 	);
 	const channel = frm.doc.gigafibre_channel;
 	if (!frm.perm[0]?.write || channel === "Phone") {
@@ -84,44 +55,51 @@ function gigafibre_assistant_buttons(frm) {
 					freeze: true,
 					freeze_message: __("Drafting a reply…"),
 				})
-				.then(({ message }) => {
-					const dialog = new frappe.ui.Dialog({
+				.then(({ message }) =>
+					gigafibre_reply_dialog(frm, {
 						title: __("Suggested reply"),
-						fields: [
-							{
-								fieldname: "note",
-								fieldtype: "HTML",
-								options: `<p class="text-muted">${__(
-									"A draft from the assistant: read it and edit it. Nothing is sent until you click Send."
-								)}</p>`,
-							},
-							{
-								fieldname: "text",
-								fieldtype: "Small Text",
-								label: __("Message"),
-								reqd: 1,
-								default: message.draft,
-							},
-						],
-						primary_action_label: __("Send"),
-						primary_action({ text }) {
-							dialog.disable_primary_action();
-							frappe
-								.call({
-									method: "gigafibre.api.conversations.reply",
-									args: { issue: frm.doc.name, text },
-									freeze: true,
-								})
-								.then(() => {
-									dialog.hide();
-									frappe.show_alert({ message: __("Reply sent"), indicator: "green" });
-									frm.reload_doc();
-								})
-								.finally(() => dialog.enable_primary_action());
-						},
-					});
-					dialog.show();
-				}),
-		group
+						text: message.draft,
+						note: __(
+							"A draft from the assistant: read it and edit it. Nothing is sent until you click Send.",
+						),
+					}),
+				),
+		group,
 	);
+}
+
+// The reply by the thread's channel (gigafibre.api.conversations.reply), sent only on Send:
+// empty, or with the assistant's draft and a note saying it is one.
+function gigafibre_reply_dialog(frm, { title, text, note } = {}) {
+	const fields = [];
+	if (note) {
+		fields.push({
+			fieldname: "note",
+			fieldtype: "HTML",
+			options: `<p class="text-muted">${frappe.utils.escape_html(note)}</p>`,
+		});
+	}
+	fields.push({ fieldname: "text", fieldtype: "Small Text", label: __("Message"), reqd: 1, default: text });
+	const dialog = new frappe.ui.Dialog({
+		title: title || __("Reply to {0}", [frm.doc.gigafibre_contact || frm.doc.customer || frm.doc.name]),
+		fields,
+		primary_action_label: __("Send"),
+		primary_action({ text }) {
+			dialog.disable_primary_action();
+			frappe
+				.call({
+					method: "gigafibre.api.conversations.reply",
+					args: { issue: frm.doc.name, text },
+					freeze: true,
+				})
+				.then(() => {
+					dialog.hide();
+					frappe.show_alert({ message: __("Reply sent"), indicator: "green" });
+					frm.reload_doc();
+				})
+				// frappe.call answers a jQuery promise: always, it has no finally
+				.always(() => dialog.enable_primary_action());
+		},
+	});
+	dialog.show();
 }
