@@ -76,7 +76,7 @@ if (!gigafibre.billing.panel_registered) {
 				dialog.disable_primary_action();
 				action(values.plan, add_ons, values.reason)
 					.then(() => dialog.hide())
-					.finally(() => dialog.enable_primary_action());
+					.always(() => dialog.enable_primary_action());
 			},
 		});
 		dialog.show();
@@ -139,7 +139,7 @@ if (!gigafibre.billing.panel_registered) {
 										dialog.hide();
 										frm.reload_doc();
 									})
-									.finally(() => dialog.enable_primary_action());
+									.always(() => dialog.enable_primary_action());
 							},
 						});
 						dialog.show();

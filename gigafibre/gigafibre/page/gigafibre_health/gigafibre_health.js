@@ -32,7 +32,8 @@ class GigafibreHealth {
 			.call({ method: "gigafibre.api.health.report", type: "GET" })
 			.then((r) => this.render(r.message))
 			.catch(() => this.body.html(`<p class="text-danger">${__("The report could not be made.")}</p>`))
-			.finally(() => {
+			// frappe.call answers a jQuery promise: always, it has no finally
+			.always(() => {
 				this.loading = false;
 			});
 	}
