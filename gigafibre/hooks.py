@@ -27,7 +27,7 @@ after_migrate = [
 	"gigafibre.billing.setup.ensure_custom_fields",
 	"gigafibre.dispatch.templates.ensure_seed_templates",
 	"gigafibre.reports.setup.ensure_indexes",
-	"gigafibre.reports.setup.ensure_report_access",
+	"gigafibre.install.ensure_staff_rights",
 	"gigafibre.ai.triage_setup.ensure_custom_fields",
 ]
 

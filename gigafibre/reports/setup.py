@@ -54,30 +54,3 @@ def ensure_indexes() -> None:
 	for doctype, indexes in INDEXES.items():
 		for name, fields in indexes:
 			frappe.db.add_index(doctype, fields, index_name=name)
-
-
-# The revenue reports (MRR Movements, Subscribers by Plan and Area on Subscription; Sales Tax
-# Reconciliation, Receivables by Service Status on Sales Invoice) are open to the accounting roles
-# and the Gigafibre Manager (their Has Role rows, the first gate). Frappe also asks for the
-# `report` right on the report's doctype, which ERPNext gives the accounting roles only: the
-# Gigafibre Manager gets read + report (no write, no submit) on those two doctypes, so a manager
-# without an accounting role opens them. The Technician has neither gate.
-REPORT_ACCESS_ROLE = "Gigafibre Manager"
-REPORT_ACCESS_DOCTYPES = ("Subscription", "Sales Invoice")
-
-
-def ensure_report_access() -> None:
-	import frappe
-	from frappe.permissions import add_permission, setup_custom_perms, update_permission_property
-
-	if not frappe.db.exists("Role", REPORT_ACCESS_ROLE):
-		return
-	for doctype in REPORT_ACCESS_DOCTYPES:
-		setup_custom_perms(doctype)  # the standard rules copied first: a custom rule replaces them
-		rule = {"parent": doctype, "role": REPORT_ACCESS_ROLE, "permlevel": 0, "if_owner": 0}
-		if not frappe.db.exists("Custom DocPerm", rule):
-			add_permission(doctype, REPORT_ACCESS_ROLE, 0, "read")
-		for right in ("read", "report"):
-			if not frappe.db.get_value("Custom DocPerm", rule, right):
-				update_permission_property(doctype, REPORT_ACCESS_ROLE, 0, right, 1, validate=False)
-		frappe.clear_cache(doctype=doctype)

@@ -4,7 +4,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
-from gigafibre.tests.utils import make_location, make_technician, test_customer
+from gigafibre.tests.utils import call_endpoint, desk_user, make_location, make_technician, test_customer
 
 
 def _indexed_columns(doctype: str) -> dict[str, bool]:
@@ -342,3 +342,31 @@ class TestShippedWithTheApp(FrappeTestCase):
 		import googleapiclient.discovery
 		from frappe.integrations import google_oauth
 		from frappe.integrations.doctype.google_calendar import google_calendar
+
+
+class TestStaffRights(FrappeTestCase):
+	def test_ticket_handlers_read_support_settings_without_writing_them(self):
+		"""ERPNext's Issue form reads Support Settings on every opening (frappe.client.get_value):
+		staff who handle tickets must not get "No permission" on each one."""
+		from gigafibre.install import ensure_staff_rights
+
+		ensure_staff_rights()  # as install and migrate do
+		for role in ("Support Team", "Dispatcher", "Gigafibre Manager"):
+			user = desk_user(f"rights-{role.lower().replace(' ', '-')}@gigafibre.test", [role])
+			self.assertTrue(frappe.has_permission("Support Settings", "read", user=user), role)
+			self.assertFalse(frappe.has_permission("Support Settings", "write", user=user), role)
+			try:
+				value = call_endpoint(
+					"frappe.client.get_value",
+					user=user,
+					get=True,
+					doctype="Support Settings",
+					filters='{"name": "Support Settings"}',
+					fieldname='["track_service_level_agreement"]',
+				)
+			finally:
+				frappe.set_user("Administrator")
+				frappe.local.request = None
+			self.assertIn("track_service_level_agreement", value)
+		technician = desk_user("rights-technician@gigafibre.test", ["Technician"])
+		self.assertFalse(frappe.has_permission("Support Settings", "read", user=technician))

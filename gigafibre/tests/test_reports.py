@@ -15,7 +15,7 @@ from frappe.utils import add_days, getdate, today
 from gigafibre.billing import subscriptions
 from gigafibre.billing.setup import ensure_custom_fields as billing_fields
 from gigafibre.demo.taxes import quebec_sales_taxes
-from gigafibre.reports.setup import ensure_report_access
+from gigafibre.install import ensure_staff_rights
 from gigafibre.tests.utils import company, make_technician
 
 PLAN_A, PLAN_B, MESH = "_Test Rpt Plan A", "_Test Rpt Plan B", "_Test Rpt Mesh"
@@ -49,7 +49,7 @@ class TestReports(FrappeTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		billing_fields()
-		ensure_report_access()  # as install and migrate do (a site migrated before it existed)
+		ensure_staff_rights()  # as install and migrate do (a site migrated before it existed)
 		tag = uuid.uuid4().hex[:6]
 		cls.company = company()
 		cls.group = frappe.get_doc(
