@@ -25,7 +25,7 @@ SUMMARY = "Le signal de l'ONU 5 s'est dégradé depuis deux heures; l'ONU 6 osci
 
 
 def gemini(request):
-	from gigafibre.tests.peers import Reply
+	from gigafibre.tests.peers import gemini_json
 
 	answer = {
 		"summary_fr": SUMMARY,
@@ -38,18 +38,7 @@ def gemini(request):
 			}
 		],
 	}
-	return Reply(
-		200,
-		{
-			"candidates": [
-				{
-					"content": {"parts": [{"text": json.dumps(answer)}], "role": "model"},
-					"finishReason": "STOP",
-				}
-			],
-			"usageMetadata": {"promptTokenCount": 1, "candidatesTokenCount": 1, "totalTokenCount": 2},
-		},
-	)
+	return gemini_json(answer, usage=(1, 1))
 
 
 def main():
