@@ -277,6 +277,7 @@ class TestVoice(SmsTestCase):
 	# After hours
 
 	def test_after_hours_voicemail_and_transcription_land_on_the_ticket(self):
+		self.setting("voicemail_transcription", "Twilio")
 		self.at(CLOSED_AT)
 		sid, tree = self.start()
 		record = tree.find("Record")
@@ -319,6 +320,114 @@ class TestVoice(SmsTestCase):
 			frappe.db.exists("Webhook Event", {"event_id": f"{sid}:transcription", "source": "Twilio"})
 		)
 		self.assertIn("Hors des heures d'ouverture", self.record(sid).text_content)
+
+	def voicemail(self, sid: str) -> str:
+		"""The caller's voicemail recorded after hours; its thread."""
+		tree = twiml(post(f"{PUBLIC}/api/method/{INBOUND}", call_params(sid, MOBILE)))
+		record = tree.find("Record")
+		self.assertIsNone(record.get("transcribe"))  # ours, not Twilio's (English only)
+		self.follow(
+			record.get("action"),
+			sid,
+			RecordingUrl=f"{self.twilio.url}/2010-04-01/Accounts/{ACCOUNT}/Recordings/RE{sid[2:]}",
+			RecordingSid="RE" + sid[2:],
+			RecordingDuration="151",  # past Twilio's two minutes
+			Digits="#",
+		)
+		return self.record(sid).reference_name
+
+	def test_a_french_voicemail_is_transcribed_by_gemini_from_the_recording(self):
+		from gigafibre.tests.peers import gemini_json
+		from gigafibre.tests.utils import TWILIO_RECORDING
+
+		self.setting("voicemail_transcription", "Gemini")
+		self.at(CLOSED_AT)
+		said = "Bonjour, c'est Marie, mon internet coupe à tous les soirs, rappelez-moi demain matin."
+		self.script.append(
+			gemini_json({"text": said, "language": "fr", "summary_fr": "Coupures le soir, rappel demandé."})
+		)
+		sid = self.sid()
+		issue = self.voicemail(sid)
+		voicemail, transcription = (
+			frappe.db.get_value(
+				"Communication", {"message_id": f"{sid}:{kind}"}, ["reference_name", "text_content"]
+			)
+			for kind in ("voicemail", "transcription")
+		)
+		self.assertEqual(voicemail[0], issue)
+		self.assertTrue(voicemail[1].startswith("Message vocal (151 s)"), voicemail)
+		self.assertEqual(
+			transcription,
+			(issue, f"Transcription du message vocal : {said}\nEn bref : Coupures le soir, rappel demandé."),
+		)
+		# The recording fetched from Twilio with the account's credentials, sent to Gemini inline.
+		[download] = [r for r in self.twilio.requests if "/Recordings/" in r.path]
+		self.assertTrue(download.path.endswith(f"RE{sid[2:]}.mp3"))
+		sid_setting = frappe.db.get_single_value("Gigafibre Settings", "twilio_account_sid")
+		self.assertEqual(
+			download.headers["authorization"],
+			"Basic " + base64.b64encode(f"{sid_setting}:{TOKEN}".encode()).decode(),
+		)
+		inline = self.gemini.requests[-1].json()["contents"][0]["parts"][0]["inlineData"]
+		self.assertEqual(inline["mimeType"], "audio/mpeg")
+		self.assertEqual(
+			base64.urlsafe_b64decode(inline["data"] + "=" * (-len(inline["data"]) % 4)), TWILIO_RECORDING
+		)
+		event = frappe.db.get_value(
+			"Webhook Event",
+			{"event_id": f"{sid}:gemini-transcription"},
+			["status", "event_type"],
+			as_dict=True,
+		)
+		self.assertEqual((event.status, event.event_type), ("Processed", "voice.voicemail_transcription"))
+		self.assertTrue(frappe.db.exists("AI Call Log", {"purpose": "Voicemail", "reference_name": issue}))
+
+	def test_gemini_down_keeps_the_voicemail_and_retries_its_transcription(self):
+		from gigafibre.tests.peers import gemini_json
+		from gigafibre.webhooks import intake
+
+		self.setting("voicemail_transcription", "Gemini")
+		self.at(CLOSED_AT)
+		self.script.append(
+			Reply(503, {"error": {"code": 503, "message": "overloaded", "status": "UNAVAILABLE"}})
+		)
+		self.script.append(
+			Reply(503, {"error": {"code": 503, "message": "overloaded", "status": "UNAVAILABLE"}})
+		)
+		sid = self.sid()
+		self.voicemail(sid)
+		self.assertTrue(frappe.db.exists("Communication", {"message_id": f"{sid}:voicemail"}))
+		self.assertFalse(frappe.db.exists("Communication", {"message_id": f"{sid}:transcription"}))
+		name = frappe.db.get_value("Webhook Event", {"event_id": f"{sid}:gemini-transcription"})
+		event = frappe.db.get_value("Webhook Event", name, ["status", "error"], as_dict=True)
+		self.assertEqual(event.status, "Failed")
+		self.assertTrue(event.error)
+		# The intake's retry, once Gemini answers again.
+		self.script[:] = [gemini_json({"text": "Rappelez-moi svp.", "language": "fr", "summary_fr": ""})]
+		intake.process(name, "gigafibre.messaging.inbound.handle_twilio")
+		self.assertEqual(frappe.db.get_value("Webhook Event", name, "status"), "Processed")
+		self.assertEqual(
+			frappe.db.get_value("Communication", {"message_id": f"{sid}:transcription"}, "text_content"),
+			"Transcription du message vocal : Rappelez-moi svp.",
+		)
+
+	def test_a_recording_url_that_is_not_twilios_is_never_fetched(self):
+		self.setting("voicemail_transcription", "Gemini")
+		self.at(CLOSED_AT)
+		self.gemini.requests.clear()
+		sid = self.sid()
+		tree = twiml(post(f"{PUBLIC}/api/method/{INBOUND}", call_params(sid, MOBILE)))
+		self.follow(
+			tree.find("Record").get("action"),
+			sid,
+			RecordingUrl="http://127.0.0.1:9/steal",
+			RecordingDuration="20",
+			Digits="#",
+		)
+		self.assertEqual([r for r in self.twilio.requests if "/Recordings/" in r.path], [])
+		self.assertEqual(self.gemini.requests, [])
+		error = frappe.db.get_value("Webhook Event", {"event_id": f"{sid}:gemini-transcription"}, "error")
+		self.assertIn("http://127.0.0.1:9/steal", error)
 
 	def test_holiday_is_closed(self):
 		holidays = frappe.get_doc(

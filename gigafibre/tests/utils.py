@@ -211,11 +211,18 @@ def ensure_outgoing_email_account() -> None:
 TWILIO_SID = "AC" + "1" * 32
 
 
+# What the stub serves for any recording (a voicemail's MP3), whatever its sid.
+TWILIO_RECORDING = b"ID3\x03\x00\x00\x00" + bytes(range(256)) * 16
+
+
 def twilio_created(request):
 	"""Twilio's answer to a Messages.json POST: 201 with the message resource. A GET (the outbox
-	looking a message up after an unknown outcome) lists none: this stub keeps nothing."""
+	looking a message up after an unknown outcome) lists none: this stub keeps nothing. A GET of a
+	recording answers TWILIO_RECORDING."""
 	from gigafibre.tests.peers import Reply
 
+	if request.method == "GET" and "/Recordings/" in request.path:
+		return Reply(200, TWILIO_RECORDING, {"Content-Type": "audio/mpeg"})
 	if request.method == "GET":
 		return Reply(200, {"messages": [], "next_page_uri": None, "page": 0, "page_size": 50})
 	form = request.form()

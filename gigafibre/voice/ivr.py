@@ -168,6 +168,7 @@ class Context:
 	agent_enabled: bool = False
 	hold_music: str = HOLD_MUSIC
 	issue: str | None = None  # the call's conversation thread, passed to the softphone
+	twilio_transcribes: bool = False  # Twilio's transcription (English only) instead of Gemini's
 	translate: Callable[[str, str], str] = lambda template, lang: template
 
 	def say(self, template: str, lang: str | None = None) -> str:
@@ -503,8 +504,11 @@ def _voicemail(b: _Builder) -> Plan:
 		timeout=5,
 		finish_on_key="#",
 		play_beep=True,
-		transcribe=True,
-		transcribe_callback=ctx.url("transcribed"),
+		**(
+			{"transcribe": True, "transcribe_callback": ctx.url("transcribed")}
+			if ctx.twilio_transcribes
+			else {}
+		),
 	)
 	b.say(NO_MESSAGE)
 	b.response.hangup()

@@ -132,6 +132,7 @@ def context(form, step_lang: str | None, url, *, issue: str | None = None) -> iv
 		hold_music=(settings.get("voice_hold_music_url") or "").strip() or ivr.HOLD_MUSIC,
 		issue=issue,
 		translate=translate,
+		twilio_transcribes=_transcription_by() == "Twilio",
 	)
 
 
@@ -269,13 +270,86 @@ def handle_event(doc) -> str | None:
 			(params.get("TranscriptionText") or "").strip()
 		)
 		message_id = f"{sid}:transcription"
+	elif doc.event_type == VOICEMAIL_TRANSCRIPTION:
+		message_id = f"{sid}:transcription"
+		if _on_thread(message_id, issue):
+			return "ignored"
+		text = transcribe(issue, params.get("RecordingUrl"))
+		if text is None:
+			return "ignored"
 	else:
 		return "ignored"
-	if frappe.db.exists("Communication", {"message_id": message_id, "reference_name": issue}):
+	if _on_thread(message_id, issue):
 		return "ignored"
 	conversations.add_message(issue, text, "Received", "Phone", message_id=message_id)
 	frappe.db.set_value("Issue", issue, "status", "Open")
+	if doc.event_type == "voice.voicemail" and _transcription_by() == "Gemini":
+		_store_transcription(doc, sid)
 	return None
+
+
+def _transcription_by() -> str:
+	return frappe.db.get_single_value("Gigafibre Settings", "voicemail_transcription") or "Gemini"
+
+
+def _on_thread(message_id: str, issue: str) -> bool:
+	return bool(frappe.db.exists("Communication", {"message_id": message_id, "reference_name": issue}))
+
+
+# Voicemails transcribed by Gemini (voice/voicemail.py): a Webhook Event of its own, stored with the
+# voicemail's, so a transcription that fails (Gemini down, over its cap, Twilio slow to serve the
+# recording) is retried by the intake without holding the voicemail back.
+VOICEMAIL_TRANSCRIPTION = "voice.voicemail_transcription"
+
+
+def _store_transcription(voicemail, sid: str) -> None:
+	from gigafibre.webhooks.intake import receive
+
+	receive(
+		"Twilio",
+		f"{sid}:gemini-transcription",
+		VOICEMAIL_TRANSCRIPTION,
+		voicemail.raw_body,
+		{},
+		"gigafibre.messaging.inbound.handle_twilio",
+	)
+
+
+def transcribe(issue: str, recording_url: str | None) -> str | None:
+	"""The voicemail's words as the thread shows them, or None when there are none (silence).
+	A failure that trying later may cure raises, and the intake retries the event."""
+	from gigafibre.ai.service import ask
+	from gigafibre.errors import ServiceError
+	from gigafibre.voice import voicemail
+
+	settings = frappe.get_single("Gigafibre Settings")
+	url = voicemail.media_url(recording_url, settings.twilio_api_base)
+	audio = voicemail.fetch_recording(
+		url,
+		settings.twilio_account_sid or "",
+		settings.get_password("twilio_auth_token", raise_exception=False) or "",
+	)
+
+	def call(client):
+		from google.genai import types
+
+		part = types.Part.from_bytes(data=audio, mime_type=voicemail.MIME)
+		return client.structured([part, voicemail.PROMPT], voicemail.Transcript, system=voicemail.SYSTEM)
+
+	try:
+		answer = ask(
+			"Voicemail", call, reference_doctype="Issue", reference_name=issue, channel="Phone"
+		).value
+	except ServiceError as err:
+		raise ServiceError(
+			_("The voicemail could not be transcribed: {0}"), _(err.message).format(*err.args_)
+		) from err
+	if not answer.text:
+		return None
+	text = _("Voicemail transcription: {0}", lang=LOG_LANG).format(answer.text)
+	if answer.summary_fr:
+		text += "\n" + _("In short: {0}", lang=LOG_LANG).format(answer.summary_fr)
+	return text
 
 
 def agent_answer(issue: str, speech: str):

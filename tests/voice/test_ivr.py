@@ -71,12 +71,15 @@ def test_outage_first_with_its_estimated_end_or_unknown():
 	assert ivr.OUTAGE_END_TODAY.format("3:30 PM") in english
 
 
-def test_closed_goes_to_voicemail_with_transcription():
+def test_closed_goes_to_voicemail_transcribed_by_us_or_by_twilio():
 	plan = ivr.start(ctx(open_now=False))
 	record = root(plan).find("Record")
+	assert record.get("action") == url("recorded") and record.get("maxLength") == "180"
+	assert record.get("transcribe") is None  # Gemini transcribes it once recorded
+	assert root(plan).find("Gather") is None and (ivr.LOG_CLOSED,) in plan.log
+	record = root(ivr.start(ctx(open_now=False, twilio_transcribes=True))).find("Record")
 	assert record.get("transcribe") == "true"
 	assert record.get("transcribeCallback") == url("transcribed") and record.get("action") == url("recorded")
-	assert root(plan).find("Gather") is None and (ivr.LOG_CLOSED,) in plan.log
 
 
 def test_menu_choices_by_digit_and_by_speech():

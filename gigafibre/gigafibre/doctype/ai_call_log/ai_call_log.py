@@ -23,7 +23,9 @@ class AICallLog(Document):
 		outcome: DF.Literal["OK", "Error", "Over Cap", "Refused", "Hand-off"]
 		output_tokens: DF.Int
 		prompt_tokens: DF.Int
-		purpose: DF.Literal["Triage", "Summary", "Reply Draft", "Agent", "Network Intel", "Vision"]
+		purpose: DF.Literal[
+			"Triage", "Summary", "Reply Draft", "Agent", "Network Intel", "Vision", "Voicemail"
+		]
 		reference_doctype: DF.Link | None
 		reference_name: DF.DynamicLink | None
 		result: DF.Code | None

@@ -123,6 +123,7 @@ class GigafibreSettings(Document):
 		twilio_twiml_app_sid: DF.Data
 		voice_agent_enabled: DF.Check
 		voice_hold_music_url: DF.Data
+		voicemail_transcription: DF.Literal["Gemini", "Twilio", "None"]
 		voice_holiday_list: DF.Link
 		voice_hours: DF.SmallText
 		voice_operator_number: DF.Data
