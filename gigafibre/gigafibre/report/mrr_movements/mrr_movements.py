@@ -24,9 +24,11 @@ there, or reactivated when it had that plan before). The plans' MRR add up to th
 movement counts may not (a plan switch is a churn and a new one by plan, an expansion or a
 contraction overall).
 
-One statement, computed by the database: each subscription's lines once, the month-ends x
-subscriptions join, the change lookups only for the subscriptions that have changes, the
-transitions by window functions (covering indexes in gigafibre/reports/setup.py).
+One statement, computed by the database: each subscription's lines once, each address's first
+month-end once (per plan too, by plan); for each month and each subscription active at its end
+or at the previous one, its MRR at both (the change lookups only for the subscriptions that have
+changes), summed by subscriber and month; the movements are then each subscriber's month against
+the one before, summed by month (covering indexes in gigafibre/reports/setup.py).
 """
 
 import frappe
@@ -87,9 +89,18 @@ def columns(plan: bool = False) -> list[dict]:
 
 SQL = """
 with months as ({months}),
+mp as (select a.idx, a.m, b.m as pm from months a join months b on b.idx = a.idx - 1),{main}
+every as (
+	select s.name, s.party, s.party_type, s.company, s.start_date, s.end_date,
+		s.gigafibre_service_location, {plan_col} as plan,
+		min(case when s.end_date is null or s.end_date >= last_day(s.start_date) then last_day(s.start_date) end)
+			over (partition by s.gigafibre_service_location{plan_key}) as first_end
+	from `tabSubscription` s{plan_join}
+	where s.gigafibre_service_location is not null
+),
 subs as (
-	select s.name, dense_rank() over (order by s.gigafibre_service_location{plan_key}) as k, {plan_col} as plan,
-		s.start_date, s.end_date,
+	select s.name, dense_rank() over (order by s.gigafibre_service_location, s.plan) as k, s.plan,
+		s.start_date, s.end_date, s.first_end,
 		(
 			select sum(d.qty * coalesce(nullif(d.gigafibre_rate, 0), (
 				select max(ip.price_list_rate) from `tabItem Price` ip
@@ -102,81 +113,81 @@ subs as (
 		exists (
 			select 1 from `tabSubscription Change` x
 			where x.subscription = s.name and x.change_type != 'Cancellation' and x.docstatus < 2
-		) as changed,
-		(
-			select min(last_day(s2.start_date)) from `tabSubscription` s2
-			where s2.gigafibre_service_location = s.gigafibre_service_location
-				and (s2.end_date is null or s2.end_date >= last_day(s2.start_date)){same_plan}
-		) as first_end
-	from `tabSubscription` s{customer_join}
-	where s.party_type = 'Customer' and s.gigafibre_service_location is not null
-		and s.company = %(company)s and s.start_date <= %(last)s
+		) as changed
+	from every s{customer_join}
+	where s.party_type = 'Customer' and s.company = %(company)s and s.start_date <= %(last)s
 		and (s.end_date is null or s.end_date >= %(first)s) {conditions}
-	group by s.name
 ),
 sm as (
-	select subs.k, subs.plan, months.idx, subs.first_end,
-		case when subs.changed then coalesce(
-			(
-				select c.monthly_after from `tabSubscription Change` c
-				where c.subscription = subs.name and c.change_type != 'Cancellation' and c.docstatus < 2
-					and c.effective_date <= months.m
-				order by c.effective_date desc, c.creation desc, c.name desc limit 1
-			),
-			(
-				select c.monthly_before from `tabSubscription Change` c
-				where c.subscription = subs.name and c.change_type != 'Cancellation' and c.docstatus < 2
-					and c.effective_date > months.m
-				order by c.effective_date, c.creation, c.name limit 1
-			),
-			subs.base_mrr, 0
-		) else coalesce(subs.base_mrr, 0) end as mrr
+	select subs.k, subs.plan, mp.idx, subs.first_end,
+		case when subs.end_date is null or subs.end_date >= mp.m then {mrr_at_m} else 0 end as cur,
+		case when subs.start_date <= mp.pm then {mrr_at_pm} else 0 end as prev
 	from subs
-	join months on subs.start_date <= months.m and (subs.end_date is null or subs.end_date >= months.m)
-),
-t as (
-	select k, max(plan) as plan, idx, sum(mrr) as mrr, max(first_end) as first_end,
-		lag(idx) over o as prev_idx, lag(sum(mrr)) over o as prev_mrr, lead(idx) over o as next_idx
-	from sm
-	group by k, idx
-	having mrr > 0
-	window o as (partition by k order by idx)
+	join mp on subs.start_date <= mp.m and (subs.end_date is null or subs.end_date >= mp.pm)
 ),
 g as (
-	select t.k, t.plan, t.idx + sh.shift as idx, t.first_end,
-		case when sh.shift = 0 then t.mrr else 0 end as cur,
-		case when sh.shift = 1 then t.mrr when t.prev_idx = t.idx - 1 then t.prev_mrr else 0 end as prev
-	from t
-	join (select 0 as shift union all select 1) sh
-		on (sh.shift = 0 and t.idx >= 1)
-		or (sh.shift = 1 and t.idx + 1 <= %(n)s and (t.next_idx is null or t.next_idx > t.idx + 1))
+	select k, max(plan) as plan, idx, max(first_end) as first_end, sum(cur) as cur, sum(prev) as prev
+	from sm
+	group by k, idx
+),
+a as (
+	select g.idx, {plan_out} as plan,
+		sum(g.prev) as opening_mrr,
+		sum(g.cur) as mrr,
+		sum(case when g.prev = 0 and g.cur > 0 and g.first_end >= mp.m then g.cur else 0 end) as new_mrr,
+		sum(case when g.prev = 0 and g.cur > 0 and g.first_end < mp.m then g.cur else 0 end) as reactivated_mrr,
+		sum(case when g.prev > 0 and g.cur > g.prev then g.cur - g.prev else 0 end) as expansion_mrr,
+		sum(case when g.cur > 0 and g.cur < g.prev then g.prev - g.cur else 0 end) as contraction_mrr,
+		sum(case when g.prev > 0 and g.cur = 0 then g.prev else 0 end) as churned_mrr,
+		sum(g.cur > 0) as subscribers,
+		sum(g.prev > 0) as opening_subscribers,
+		sum(g.prev = 0 and g.cur > 0 and g.first_end >= mp.m) as new,
+		sum(g.prev = 0 and g.cur > 0 and g.first_end < mp.m) as reactivated,
+		sum(g.prev > 0 and g.cur = 0) as churned
+	from g
+	join mp on mp.idx = g.idx
+	where g.cur > 0 or g.prev > 0
+	group by g.idx{plan_group}
 )
-select months.m as month, {plan_out} as plan,
-	sum(g.prev) as opening_mrr,
-	sum(g.cur) as mrr,
-	sum(case when g.prev = 0 and g.cur > 0 and g.first_end >= months.m then g.cur else 0 end) as new_mrr,
-	sum(case when g.prev = 0 and g.cur > 0 and g.first_end < months.m then g.cur else 0 end) as reactivated_mrr,
-	sum(case when g.prev > 0 and g.cur > g.prev then g.cur - g.prev else 0 end) as expansion_mrr,
-	sum(case when g.cur > 0 and g.cur < g.prev then g.prev - g.cur else 0 end) as contraction_mrr,
-	sum(case when g.prev > 0 and g.cur = 0 then g.prev else 0 end) as churned_mrr,
-	sum(g.cur > 0) as subscribers,
-	sum(g.prev > 0) as opening_subscribers,
-	sum(g.prev = 0 and g.cur > 0 and g.first_end >= months.m) as new,
-	sum(g.prev = 0 and g.cur > 0 and g.first_end < months.m) as reactivated,
-	sum(g.prev > 0 and g.cur = 0) as churned
+select months.m as month, a.plan, a.opening_mrr, a.mrr, a.new_mrr, a.reactivated_mrr, a.expansion_mrr,
+	a.contraction_mrr, a.churned_mrr, a.subscribers, a.opening_subscribers, a.new, a.reactivated, a.churned
 from months
-left join g on g.idx = months.idx
+left join a on a.idx = months.idx
 where months.idx >= 1{plan_where}
-group by months.idx, months.m{plan_group}
-order by months.idx{plan_group}
+order by months.idx{plan_order}
 """
 
-# A subscription's main plan: its largest line (qty x contracted rate), by plan name on a tie.
-MAIN_PLAN = """(
-	select d.plan from `tabSubscription Plan Detail` d
-	where d.parent = {sub}.name and d.parenttype = 'Subscription' and d.parentfield = 'plans'
-	order by d.qty * coalesce(d.gigafibre_rate, 0) desc, d.plan limit 1
-)"""
+# A subscription's MRR on a day: the lines of its changes when it has any (the `monthly_after` of
+# the last change on or before the day, else the `monthly_before` of the first one after it),
+# else its lines as they are.
+MRR_AT = """case when subs.changed then coalesce(
+	(
+		select c.monthly_after from `tabSubscription Change` c
+		where c.subscription = subs.name and c.change_type != 'Cancellation' and c.docstatus < 2
+			and c.effective_date <= {day}
+		order by c.effective_date desc, c.creation desc, c.name desc limit 1
+	),
+	(
+		select c.monthly_before from `tabSubscription Change` c
+		where c.subscription = subs.name and c.change_type != 'Cancellation' and c.docstatus < 2
+			and c.effective_date > {day}
+		order by c.effective_date, c.creation, c.name limit 1
+	),
+	subs.base_mrr, 0
+) else coalesce(subs.base_mrr, 0) end"""
+
+# A subscription's main plan: its largest line (qty x contracted rate), by plan name on a tie;
+# every subscription's at once (a window over the lines, not a lookup per subscription).
+MAIN_PLAN = """
+main as (
+	select x.parent as name, x.plan from (
+		select d.parent, d.plan, row_number() over (
+			partition by d.parent order by d.qty * coalesce(d.gigafibre_rate, 0) desc, d.plan
+		) as r
+		from `tabSubscription Plan Detail` d
+		where d.parenttype = 'Subscription' and d.parentfield = 'plans'
+	) x where x.r = 1
+),"""
 
 
 def monthly(filters) -> list[dict]:
@@ -186,7 +197,6 @@ def monthly(filters) -> list[dict]:
 		"company": common.company(filters),
 		"first": ends[0],
 		"last": ends[-1],
-		"n": len(ends) - 1,
 	}
 	conditions = common.customer_group_condition(filters, "c", values)
 	if filters.get("plan"):
@@ -201,14 +211,18 @@ def monthly(filters) -> list[dict]:
 	plan = by_plan(filters)
 	sql = SQL.format(
 		months=common.months_sql(ends),
+		main=MAIN_PLAN if plan else "",
 		conditions=conditions,
 		customer_join=common.customer_join(filters, "s.party"),
-		plan_key=", " + MAIN_PLAN.format(sub="s") if plan else "",
-		plan_col=MAIN_PLAN.format(sub="s") if plan else "null",
-		same_plan=f" and {MAIN_PLAN.format(sub='s2')} = {MAIN_PLAN.format(sub='s')}" if plan else "",
+		plan_join=" left join main m on m.name = s.name" if plan else "",
+		plan_key=", m.plan" if plan else "",
+		plan_col="m.plan" if plan else "null",
+		mrr_at_m=MRR_AT.format(day="mp.m"),
+		mrr_at_pm=MRR_AT.format(day="mp.pm"),
 		plan_out="g.plan" if plan else "null",
-		plan_where=" and g.plan is not null" if plan else "",
+		plan_where=" and a.plan is not null" if plan else "",
 		plan_group=", g.plan" if plan else "",
+		plan_order=", a.plan" if plan else "",
 	)
 	rows = frappe.db.sql(sql, values, as_dict=True)
 	for row in rows:
