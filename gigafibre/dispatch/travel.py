@@ -53,10 +53,17 @@ def estimate(
 	if speed_kmh <= 0:
 		raise InvalidValue(_("The average speed must be more than 0 km/h."))
 	pts = [check_point(p) for p in points]
-	speed = speed_kmh / 3.6
-	distances = [[round(haversine_m(a, b) * road_factor) for b in pts] for a in pts]
-	durations = [[round(d / speed) for d in row] for row in distances]
-	return Matrix(tuple(map(tuple, durations)), tuple(map(tuple, distances)), "estimate")
+	legs = [[estimate_leg(a, b, road_factor, speed_kmh) for b in pts] for a in pts]
+	durations = tuple(tuple(seconds for seconds, _m in row) for row in legs)
+	distances = tuple(tuple(metres for _s, metres in row) for row in legs)
+	return Matrix(durations, distances, "estimate")
+
+
+def estimate_leg(a: Point, b: Point, road_factor: float, speed_kmh: float) -> tuple[int, int]:
+	"""(seconds, metres) from `a` to `b` as `estimate` counts them, for one leg (a route's
+	consecutive legs without the whole matrix)."""
+	metres = round(haversine_m(a, b) * road_factor)
+	return round(metres / (speed_kmh / 3.6)), metres
 
 
 class Cache(Protocol):
