@@ -10,7 +10,6 @@ itself (Lead, submitted Quotation, Customer, Sales Order, deposit invoice) stays
 would: each run uses a new order key and phone number. Screenshots at 390x844 go to --shots.
 """
 
-import argparse
 import json
 import random
 import sys
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import frappe
 import requests
+from browser_session import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -29,14 +29,7 @@ ITEMS = (("E2E-FIBRE-500", "E2E Fibre 500", "Plan", 65), ("E2E-INSTALL", "E2E In
 
 
 def main() -> int:
-	parser = argparse.ArgumentParser()
-	parser.add_argument("--site", required=True)
-	parser.add_argument("--url", required=True)
-	parser.add_argument("--shots", default="/tmp")
-	args = parser.parse_args()
-	frappe.init(site=args.site, sites_path=".")
-	frappe.connect()
-	frappe.set_user("Administrator")
+	args = connect()
 	from playwright.sync_api import sync_playwright
 
 	from gigafibre.auth import magic_link

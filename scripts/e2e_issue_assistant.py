@@ -12,11 +12,11 @@ Send records the edited text on the thread and nothing else. Settings are put ba
 records removed at the end.
 """
 
-import argparse
 import sys
 from pathlib import Path
 
 import frappe
+from browser_session import chromium, connect, desk_user, sign_in
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -46,14 +46,7 @@ def sent(issue: str) -> list[str]:
 
 
 def main():
-	parser = argparse.ArgumentParser()
-	parser.add_argument("--site", required=True)
-	parser.add_argument("--url", required=True)
-	parser.add_argument("--shots", default="/tmp")
-	args = parser.parse_args()
-	frappe.init(site=args.site, sites_path=".")
-	frappe.connect()
-	frappe.set_user("Administrator")
+	args = connect()
 
 	from playwright.sync_api import sync_playwright
 
@@ -61,8 +54,7 @@ def main():
 	from gigafibre.tests.peers import LoopbackPeer
 	from gigafibre.tests.utils import test_customer
 
-	shots = Path(args.shots)
-	shots.mkdir(parents=True, exist_ok=True)
+	shots = args.shots
 	settings = frappe.get_single("Gigafibre Settings")
 	keys = ("gemini_api_base", "ai_calls_per_hour", "ai_tokens_per_day", "agent_on_portal", "triage_enabled")
 	saved = {k: settings.get(k) for k in keys}
@@ -79,17 +71,7 @@ def main():
 			}
 		)
 		settings.save()
-		password = frappe.generate_hash(length=16)
-		user = frappe.get_doc(
-			{
-				"doctype": "User",
-				"email": f"e2e-support-{frappe.generate_hash(length=6)}@example.com",
-				"first_name": "E2E Support",
-				"send_welcome_email": 0,
-				"new_password": password,
-				"roles": [{"role": "Support Team"}],
-			}
-		).insert(ignore_permissions=True)
+		user, password = desk_user("e2e-support", "Support Team")
 		customer = test_customer(f"_Test E2E Assistant {frappe.generate_hash(length=4)}")
 		issue = conversations.thread_for(customer, "Portal", customer)
 		conversations.add_message(
@@ -98,15 +80,11 @@ def main():
 		frappe.db.commit()
 		try:
 			with sync_playwright() as p:
-				browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+				browser = chromium(p)
 				page = browser.new_page(viewport={"width": 1280, "height": 1000})
 				errors = []
 				page.on("pageerror", lambda e: errors.append(str(e)))
-				page.goto(f"{args.url}/login")
-				page.fill("#login_email", user.name)
-				page.fill("#login_password", password)
-				page.click(".btn-login")
-				page.wait_for_url("**/app**", timeout=30000)
+				sign_in(page, args.url, user, password)
 				page.goto(f"{args.url}/app/issue/{issue}")
 				try:
 					page.click("button:has-text('Assistant')", timeout=30000)
@@ -147,7 +125,7 @@ def main():
 			frappe.db.delete("Communication", {"reference_doctype": "Issue", "reference_name": issue})
 			frappe.delete_doc("Issue", issue, force=True)
 			frappe.delete_doc("Customer", customer, force=True)
-			frappe.delete_doc("User", user.name, force=True)
+			frappe.delete_doc("User", user, force=True)
 			frappe.db.commit()
 
 

@@ -11,17 +11,24 @@ and checks the page draws both charts, the flapping list and the summary. Settin
 and its records removed at the end.
 """
 
-import argparse
-import json
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import frappe
+from browser_session import chromium, connect, desk_user, sign_in
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 SUMMARY = "Le signal de l'ONU 5 s'est dégradé depuis deux heures; l'ONU 6 oscille à chaque relevé."
+
+
+# Frappe Charts first draws every line at 0, then moves to the data: the rx axis (negative dBm)
+# says the real chart is there.
+rx_drawn = (
+	"() => [...document.querySelectorAll('.intel-rx .y.axis text')]"
+	".some((t) => t.textContent.trim().startsWith('-'))"
+)
 
 
 def gemini(request):
@@ -42,14 +49,7 @@ def gemini(request):
 
 
 def main():
-	parser = argparse.ArgumentParser()
-	parser.add_argument("--site", required=True)
-	parser.add_argument("--url", required=True)
-	parser.add_argument("--shots", default="/tmp")
-	args = parser.parse_args()
-	frappe.init(site=args.site, sites_path=".")
-	frappe.connect()
-	frappe.set_user("Administrator")
+	args = connect()
 
 	from playwright.sync_api import sync_playwright
 
@@ -59,8 +59,7 @@ def main():
 	from gigafibre.tests.peers import LoopbackPeer
 	from gigafibre.tests.utils import make_location
 
-	shots = Path(args.shots)
-	shots.mkdir(parents=True, exist_ok=True)
+	shots = args.shots
 	settings = frappe.get_single("Gigafibre Settings")
 	keys = ("influxdb_url", "influxdb_database", "gemini_api_base", "ai_calls_per_hour", "ai_tokens_per_day")
 	saved = {k: settings.get(k) for k in keys}
@@ -74,17 +73,7 @@ def main():
 		settings.ai_calls_per_hour = 0
 		settings.ai_tokens_per_day = 0
 		settings.save()
-		password = frappe.generate_hash(length=16)
-		user = frappe.get_doc(
-			{
-				"doctype": "User",
-				"email": f"e2e-intel-{frappe.generate_hash(length=6)}@example.com",
-				"first_name": "E2E Intel",
-				"send_welcome_email": 0,
-				"new_password": password,
-				"roles": [{"role": "Dispatcher"}],
-			}
-		).insert(ignore_permissions=True)
+		user, password = desk_user("e2e-intel", "Dispatcher")
 		location = make_location(address_line1="1 rue E2E Intel", olt=olt, pon_port="0/1/1", onu_id="5").name
 		frappe.db.commit()
 		now = datetime.now(timezone.utc)
@@ -99,13 +88,9 @@ def main():
 			)
 		try:
 			with sync_playwright() as p:
-				browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+				browser = chromium(p)
 				page = browser.new_page(viewport={"width": 1280, "height": 1600})
-				page.goto(f"{args.url}/login")
-				page.fill("#login_email", user.name)
-				page.fill("#login_password", password)
-				page.click(".btn-login")
-				page.wait_for_url("**/app**", timeout=30000)
+				sign_in(page, args.url, user, password)
 				page.goto(f"{args.url}/app/service-location/{location}")
 				page.click("button:has-text('Network')", timeout=30000)
 				page.click("a:has-text('Network history')", timeout=10000)
@@ -121,20 +106,17 @@ def main():
 				page.wait_for_selector(".intel-rx svg", timeout=30000)
 				page.wait_for_selector(".intel-online svg", timeout=30000)
 				assert SUMMARY in page.inner_text(".intel-summary")
-				# Frappe Charts first draws every line at 0, then moves to the data: wait for the
-				# real axis (rx is negative) before the picture.
-				page.wait_for_function(
-					"() => [...document.querySelectorAll('.intel-rx .y.axis text')]"
-					".some((t) => t.textContent.trim().startsWith('-'))",
-					timeout=15000,
-				)
+				page.wait_for_function(rx_drawn, timeout=15000)
 				page.wait_for_timeout(1500)  # the lines' own move to the data
 				page.screenshot(path=str(shots / "network-intel-location.png"), full_page=True)
-				page.fill("input[data-fieldname='service_location']", "")
-				page.fill("input[data-fieldname='olt']", olt)
+				page.locator("input[data-fieldname='service_location']:visible").fill("")
+				page.locator("input[data-fieldname='olt']:visible").fill(olt)
 				page.keyboard.press("Tab")
 				page.wait_for_selector(".network-intel td:has-text('6 ')", timeout=60000)
 				page.wait_for_selector(".intel-rx svg", timeout=30000)
+				page.wait_for_function(rx_drawn, timeout=15000)
+				page.mouse.click(5, 400)  # away from the fields: their suggestions close
+				page.wait_for_timeout(1500)
 				page.screenshot(path=str(shots / "network-intel-olt.png"), full_page=True)
 				browser.close()
 			print("OK: location and OLT views drawn; screenshots in", shots)
@@ -144,7 +126,7 @@ def main():
 			settings.gemini_api_key = saved_key
 			settings.save()
 			frappe.delete_doc("Service Location", location, force=True)
-			frappe.delete_doc("User", user.name, force=True)
+			frappe.delete_doc("User", user, force=True)
 			frappe.db.commit()
 
 

@@ -8,13 +8,13 @@ It creates its own records (prefix E2E), points the site's Gemini base URL at it
 for the run, and removes both afterwards. Screenshots at 390x844 go to --shots (default /tmp).
 """
 
-import argparse
 import json
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import frappe
+from browser_session import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -31,14 +31,7 @@ def gemini(request):
 
 
 def main() -> int:
-	parser = argparse.ArgumentParser()
-	parser.add_argument("--site", required=True)
-	parser.add_argument("--url", required=True)
-	parser.add_argument("--shots", default="/tmp")
-	args = parser.parse_args()
-	frappe.init(site=args.site, sites_path=".")
-	frappe.connect()
-	frappe.set_user("Administrator")
+	args = connect()
 	from playwright.sync_api import sync_playwright
 
 	from gigafibre.auth import magic_link
