@@ -132,7 +132,7 @@ def context(form, step_lang: str | None, url, *, issue: str | None = None) -> iv
 		hold_music=(settings.get("voice_hold_music_url") or "").strip() or ivr.HOLD_MUSIC,
 		issue=issue,
 		translate=translate,
-		twilio_transcribes=_transcription_by() == "Twilio",
+		twilio_transcribes=_transcription_by(settings) == "Twilio",
 	)
 
 
@@ -253,34 +253,35 @@ def store_event(form, event_id: str, event_type: str) -> None:
 
 
 def handle_event(doc) -> str | None:
-	"""Webhook Event handler for voice.voicemail and voice.transcription: onto the call's thread."""
+	"""Webhook Event handler for the voicemail, Twilio's transcription and ours: onto the call's
+	thread, once (the message id says which of the call's messages it is)."""
 	from gigafibre.messaging.inbound import form_params
 
+	suffix = {
+		"voice.voicemail": "voicemail",
+		"voice.transcription": "transcription",
+		VOICEMAIL_TRANSCRIPTION: "transcription",
+	}.get(doc.event_type)
+	if suffix is None:
+		return "ignored"
 	params = form_params(doc.raw_body)
 	sid = params.get("CallSid") or ""
-	who = caller(params.get("From"))
-	issue = thread_of_call(sid, who)
+	issue = thread_of_call(sid, caller(params.get("From")))
+	message_id = f"{sid}:{suffix}"
+	if frappe.db.exists("Communication", {"message_id": message_id, "reference_name": issue}):
+		return "ignored"
 	if doc.event_type == "voice.voicemail":
 		text = _("Voicemail ({0} s): {1}", lang=LOG_LANG).format(
 			params.get("RecordingDuration") or "0", params.get("RecordingUrl") or ""
 		)
-		message_id = f"{sid}:voicemail"
 	elif doc.event_type == "voice.transcription":
 		text = _("Voicemail transcription: {0}", lang=LOG_LANG).format(
 			(params.get("TranscriptionText") or "").strip()
 		)
-		message_id = f"{sid}:transcription"
-	elif doc.event_type == VOICEMAIL_TRANSCRIPTION:
-		message_id = f"{sid}:transcription"
-		if _on_thread(message_id, issue):
-			return "ignored"
+	else:
 		text = transcribe(issue, params.get("RecordingUrl"))
 		if text is None:
 			return "ignored"
-	else:
-		return "ignored"
-	if _on_thread(message_id, issue):
-		return "ignored"
 	conversations.add_message(issue, text, "Received", "Phone", message_id=message_id)
 	frappe.db.set_value("Issue", issue, "status", "Open")
 	if doc.event_type == "voice.voicemail" and _transcription_by() == "Gemini":
@@ -288,12 +289,14 @@ def handle_event(doc) -> str | None:
 	return None
 
 
-def _transcription_by() -> str:
-	return frappe.db.get_single_value("Gigafibre Settings", "voicemail_transcription") or "Gemini"
-
-
-def _on_thread(message_id: str, issue: str) -> bool:
-	return bool(frappe.db.exists("Communication", {"message_id": message_id, "reference_name": issue}))
+def _transcription_by(settings=None) -> str:
+	"""Who transcribes voicemails: from the settings doc the caller already has, else read."""
+	chosen = (
+		settings.get("voicemail_transcription")
+		if settings
+		else frappe.db.get_single_value("Gigafibre Settings", "voicemail_transcription")
+	)
+	return chosen or "Gemini"
 
 
 # Voicemails transcribed by Gemini (voice/voicemail.py): a Webhook Event of its own, stored with the

@@ -131,11 +131,8 @@ def travel_shares(values: dict, conditions: str) -> dict[tuple, tuple[int, int, 
 	):
 		shifts[s.parent][s.weekday] = s
 	routes: dict[tuple, list] = defaultdict(list)
-	midnights: dict = {}
 	for job in jobs:
-		midnight = midnights.get(job.day) or midnights.setdefault(
-			job.day, datetime.combine(job.day, time.min)
-		)
+		midnight = datetime.combine(job.day, time.min)
 		for key in MOMENTS:
 			if job[key] is not None:
 				job[key] = midnight + timedelta(seconds=int(job[key]))
